@@ -1,0 +1,7 @@
+// ops.h: one bind_<op>(module) per op file in csrc/bind/; module.cpp calls each.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace hr {
+void bind_skin(pybind11::module_& m);
+}  // namespace hr

@@ -1,0 +1,6 @@
+// skin.cpp: CPU instantiation of the skinning ops (kernels/skin.h).
+#include "cpu/launch_cpu.h"
+#include "kernels/skin.h"
+
+HR_INSTANTIATE_CPU(hr::SkinChainOp)
+HR_INSTANTIATE_CPU(hr::SkinLbsOp)
