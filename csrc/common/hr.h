@@ -9,7 +9,9 @@
 #define HR_HD __host__ __device__ __forceinline__
 #define HR_DEVICE_CODE 1
 #else
-#define HR_HD inline
+// always_inline: the CPU launcher is compiled once per vector ISA (cpu/launch_cpu.h); forcing
+// every body inline keeps each variant's code inside its own launch function.
+#define HR_HD inline __attribute__((always_inline))
 #define HR_DEVICE_CODE 0
 #endif
 

@@ -1,24 +1,72 @@
-// launch_cpu.h: the OpenMP launcher. Small problems run on the calling thread, because
-// waking the thread team costs more than the work (batch-1 skinning is ~800 items).
+// launch_cpu.h: the OpenMP launcher, with run-time dispatch on the CPU's vector ISA.
+//
+// Each op's csrc/cpu/<op>.cpp is compiled three times by CMake: baseline x86-64 (SSE2),
+// AVX2+FMA and AVX-512 (HR_CPU_ISA = 0, 2, 3), each instantiating launch_isa<Op> in its own
+// namespace; the baseline build also instantiates hr::launch<Op>, which picks the widest
+// variant the running CPU supports. HR_HD functions are always_inline on the host so each
+// variant's loop body is compiled entirely with that variant's instructions.
+//
+// Small problems run on the calling thread: waking the thread team costs more than the work.
+// Op::kCost (optional) is the approximate cost of one item in multiply-adds.
 #pragma once
 #include <omp.h>
 #include "common/launch.h"
 
+#ifndef HR_CPU_ISA
+#define HR_CPU_ISA 0
+#endif
+#if HR_CPU_ISA == 3
+#define HR_ISA_NS isa_avx512
+#elif HR_CPU_ISA == 2
+#define HR_ISA_NS isa_avx2
+#else
+#define HR_ISA_NS isa_base
+#endif
+
 namespace hr {
 
-constexpr int64_t kSerialBelow = 4096;
-
+template <class Op, class = void>
+struct op_cost { static constexpr int64_t value = 16; };
 template <class Op>
-void launch(const typename Op::Params& p, int64_t n, StreamHandle) {
-  if (n < kSerialBelow || omp_get_max_threads() == 1) {
+struct op_cost<Op, decltype(void(Op::kCost))> { static constexpr int64_t value = Op::kCost; };
+
+constexpr int64_t kSerialBelowCost = 1 << 16;  // multiply-adds
+
+namespace isa_base { template <class Op> void launch_isa(const typename Op::Params&, int64_t); }
+namespace isa_avx2 { template <class Op> void launch_isa(const typename Op::Params&, int64_t); }
+namespace isa_avx512 { template <class Op> void launch_isa(const typename Op::Params&, int64_t); }
+
+namespace HR_ISA_NS {
+template <class Op>
+void launch_isa(const typename Op::Params& p, int64_t n) {
+  if (n * op_cost<Op>::value < kSerialBelowCost || omp_get_max_threads() == 1) {
     for (int64_t i = 0; i < n; ++i) Op::run(i, p);
     return;
   }
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) Op::run(i, p);
 }
+}  // namespace HR_ISA_NS
+
+int cpu_isa_level();  // 0 baseline, 2 AVX2+FMA, 3 AVX-512 (cpu/runtime.cpp; HANDRASTER_CPU_ISA caps it)
+
+#if HR_CPU_ISA == 0
+template <class Op>
+void launch(const typename Op::Params& p, int64_t n, StreamHandle) {
+  static const int level = cpu_isa_level();
+  if (level >= 3) isa_avx512::launch_isa<Op>(p, n);
+  else if (level >= 2) isa_avx2::launch_isa<Op>(p, n);
+  else isa_base::launch_isa<Op>(p, n);
+}
+#endif
 
 }  // namespace hr
 
-#define HR_INSTANTIATE_CPU(Op) \
+#if HR_CPU_ISA == 0
+#define HR_INSTANTIATE_CPU(Op)                                                          \
+  template void ::hr::isa_base::launch_isa<Op>(const typename Op::Params&, int64_t);    \
   template void ::hr::launch<Op>(const typename Op::Params&, int64_t, ::hr::StreamHandle);
+#else
+#define HR_INSTANTIATE_CPU(Op) \
+  template void ::hr::HR_ISA_NS::launch_isa<Op>(const typename Op::Params&, int64_t);
+#endif

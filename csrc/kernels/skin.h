@@ -1,5 +1,5 @@
 // skin.h: MANO-format forward skinning (shape blend, joint regression, Rodrigues, kinematic
-// chain, pose blend, linear blend skinning) as two ops sharing nothing but their Params.
+// chain, pose blend, linear blend skinning) as two ops.
 //
 //   J        = J_template + J_shapedirs . beta                (J_regressor folded in at load:
 //                                                              J_reg @ (T + S.beta) is linear)
@@ -7,13 +7,17 @@
 //   A_j      = A_parent(j) * [R_j | J_j - J_parent(j)]         A_0 = [R_0 | J_0]
 //   G_j      = [A_j.R | A_j.t - A_j.R J_j]                      rest joint removed
 //   joint_j  = A_j.t + transl                                   posed joints
-//   f        = vec(R_j - I) for j = 1..J-1                      pose feature, [(J-1) * 9]
-//   v_shaped = T_v + S_v . beta                                 S_v [3, S]
-//   v_posed  = v_shaped + P_v . f                               P_v [3, P], P = (J-1) * 9
-//   v_out    = (sum_j w_vj G_j) * v_posed + transl
+//   f        = [beta ; vec(R_j - I) for j = 1..J-1]             blend feature, Q = S + (J-1)*9
+//   v_posed  = T_v + D_v . f                                    D_v = [S_v | P_v], [3, Q]
+//   v_out    = (sum_j w_vj G_j) * v_posed + transl              (over the vertex's K influences)
 //
-// SkinChainOp runs once per batch element (the chain is sequential); SkinLbsOp once per
-// (batch element, vertex). The numpy twin is handraster/_reference/skin.py.
+// Shape and pose blend are one matrix product (D_v concatenates shapedirs and posedirs per
+// vertex). SkinChainOp runs once per batch element (the chain is sequential) and writes f
+// and G in a layout blocked by BB batch elements ([ceil(B/BB), Q, BB], [ceil(B/BB), J, 12,
+// BB]); SkinLbsOp runs once per (block, vertex). With BB = 8 every inner loop runs over the 8
+// contiguous lanes of a block, so it vectorises, each D_v row is read once per 8 hands, and
+// the accumulators form independent chains. BB = 1 (small batches) vectorises over Q instead.
+// The numpy twin is handraster/_reference/skin.py.
 #pragma once
 #include "common/hr.h"
 #include "common/math.h"
@@ -21,6 +25,7 @@
 namespace hr {
 
 constexpr int kMaxJoints = 32;
+constexpr int kSkinBlock = 8;  // batch elements per SkinLbsOp item when B >= kSkinBlock
 
 struct SkinChainOp {
   struct Params {
@@ -29,20 +34,25 @@ struct SkinChainOp {
     const float* j_template;   // [J, 3]    J_regressor @ v_template
     const float* j_shapedirs;  // [J, 3, S] J_regressor @ shapedirs
     const int32_t* parents;    // [J]       parents[0] = -1, parents[j] < j
-    float* G;                  // [B, J, 3, 4] out: world transforms, rest joint removed
-    float* joints;             // [B, J, 3]    out: posed joints, transl added
-    float* pose_feature;       // [B, (J-1) * 9] out: R_j - I for j >= 1, row-major
     const float* transl;       // [B, 3] or nullptr
-    int B, J, S;
+    float* joints;             // [B, J, 3] out: posed joints, transl added
+    float* feature;            // [ceil(B/BB), Q, BB] out: blend feature f (pad lanes zero)
+    float* G;                  // [ceil(B/BB), J, 12, BB] out: G_j row-major 3x4, blocked
+    int B, J, S, Q;            // Q = S + (J-1)*9 when the model has pose blend shapes, else S
+    int BB;                    // 1 or kSkinBlock
   };
+  static constexpr int64_t kCost = 2000;
 
   static HR_HD void run(int64_t b, const Params& p) {
     float A[kMaxJoints][12];
     float Jrest[kMaxJoints][3];
     const float* beta = p.betas + b * p.S;
     const float* theta = p.pose + b * p.J * 3;
-    float* G = p.G + b * p.J * 12;
-    float* feat = p.pose_feature + b * (p.J - 1) * 9;
+    const int64_t lane = b % p.BB, blk = b / p.BB;
+    float* feat = p.feature + blk * p.Q * p.BB + lane;        // element q at feat[q * BB]
+    float* G = p.G + blk * p.J * 12 * p.BB + lane;            // element (j, e) at G[(j*12+e)*BB]
+    const bool pose_blend = p.Q > p.S;
+    for (int s = 0; s < p.S; ++s) feat[s * p.BB] = beta[s];
     float tx = 0.f, ty = 0.f, tz = 0.f;
     if (p.transl) { tx = p.transl[b * 3]; ty = p.transl[b * 3 + 1]; tz = p.transl[b * 3 + 2]; }
     for (int j = 0; j < p.J; ++j) {
@@ -54,31 +64,31 @@ struct SkinChainOp {
       }
       float R[9];
       rodrigues(theta + j * 3, R);
-      if (j > 0) {
-        for (int e = 0; e < 9; ++e) feat[(j - 1) * 9 + e] = R[e] - ((e % 4 == 0) ? 1.f : 0.f);
+      if (j > 0 && pose_blend) {
+        for (int e = 0; e < 9; ++e)
+          feat[(p.S + (j - 1) * 9 + e) * p.BB] = R[e] - ((e % 4 == 0) ? 1.f : 0.f);
       }
-      int par = p.parents[j];
+      const int par = p.parents[j];
       if (par < 0) {
         for (int r = 0; r < 3; ++r) {
           for (int c = 0; c < 3; ++c) A[j][r * 4 + c] = R[r * 3 + c];
           A[j][r * 4 + 3] = Jrest[j][r];
         }
-      } else {
-        // A_j = A_par * [R | J_j - J_par]
+      } else {  // A_j = A_par * [R | J_j - J_par]
         const float* P = A[par];
-        float d[3] = {Jrest[j][0] - Jrest[par][0], Jrest[j][1] - Jrest[par][1],
-                      Jrest[j][2] - Jrest[par][2]};
+        const float d[3] = {Jrest[j][0] - Jrest[par][0], Jrest[j][1] - Jrest[par][1],
+                            Jrest[j][2] - Jrest[par][2]};
         for (int r = 0; r < 3; ++r) {
           for (int c = 0; c < 3; ++c)
             A[j][r * 4 + c] = P[r * 4] * R[c] + P[r * 4 + 1] * R[3 + c] + P[r * 4 + 2] * R[6 + c];
           A[j][r * 4 + 3] = P[r * 4] * d[0] + P[r * 4 + 1] * d[1] + P[r * 4 + 2] * d[2] + P[r * 4 + 3];
         }
       }
-      float* Gj = G + j * 12;
       for (int r = 0; r < 3; ++r) {
-        for (int c = 0; c < 3; ++c) Gj[r * 4 + c] = A[j][r * 4 + c];
-        Gj[r * 4 + 3] = A[j][r * 4 + 3] - (A[j][r * 4] * Jrest[j][0] + A[j][r * 4 + 1] * Jrest[j][1] +
-                                           A[j][r * 4 + 2] * Jrest[j][2]);
+        for (int c = 0; c < 3; ++c) G[(j * 12 + r * 4 + c) * p.BB] = A[j][r * 4 + c];
+        G[(j * 12 + r * 4 + 3) * p.BB] =
+            A[j][r * 4 + 3] - (A[j][r * 4] * Jrest[j][0] + A[j][r * 4 + 1] * Jrest[j][1] +
+                               A[j][r * 4 + 2] * Jrest[j][2]);
       }
       float* jo = p.joints + (b * p.J + j) * 3;
       jo[0] = A[j][3] + tx; jo[1] = A[j][7] + ty; jo[2] = A[j][11] + tz;
@@ -88,53 +98,98 @@ struct SkinChainOp {
 
 struct SkinLbsOp {
   struct Params {
-    const float* v_template;    // [V, 3]
-    const float* shapedirs;     // [V, 3, S]
-    const float* posedirs;      // [V, 3, P] (per-vertex layout), nullptr when P == 0
-    const float* weights;       // [V, J]
-    const float* betas;         // [B, S]
-    const float* pose_feature;  // [B, P]
-    const float* G;             // [B, J, 3, 4]
-    const float* transl;        // [B, 3] or nullptr
-    float* vertices;            // [B, V, 3] out
-    int B, V, J, S, P;
+    const float* v_template;  // [V, 3]
+    const float* dirs;        // [V, 3, Q] shapedirs then posedirs per vertex row
+    const int32_t* w_idx;     // [V, K] joint of each of the vertex's K influences
+    const float* w_val;       // [V, K] their weights (zero-padded; sum to 1 per vertex)
+    const float* feature;     // [ceil(B/BB), Q, BB] SkinChainOp's output
+    const float* G;           // [ceil(B/BB), J, 12, BB] SkinChainOp's output
+    const float* transl;      // [B, 3] or nullptr
+    float* vertices;          // [B, V, 3] out
+    int B, V, J, Q, K;
+    int BB;                   // 1 or kSkinBlock; items = ceil(B/BB) * V
   };
+  static constexpr int64_t kCost = 600;  // multiply-adds per item (launcher threshold)
 
   static HR_HD void run(int64_t i, const Params& p) {
-    const int64_t b = i / p.V;
-    const int64_t v = i - b * p.V;
-    const float* beta = p.betas + b * p.S;
-    float x[3];
-    for (int k = 0; k < 3; ++k) {
-      float acc = p.v_template[v * 3 + k];
-      const float* sd = p.shapedirs + (v * 3 + k) * p.S;
-      for (int s = 0; s < p.S; ++s) acc += sd[s] * beta[s];
-      if (p.P > 0) {
-        const float* pd = p.posedirs + (v * 3 + k) * p.P;
-        const float* f = p.pose_feature + b * p.P;
-        float pacc = 0.f;
+    const int64_t blk = i / p.V;
+    const int64_t v = i - blk * p.V;
+    const float* d0 = p.dirs + v * 3 * p.Q;
+    const float* d1 = d0 + p.Q;
+    const float* d2 = d1 + p.Q;
+    const float* f = p.feature + blk * p.Q * p.BB;
+    const int32_t* wi = p.w_idx + v * p.K;
+    const float* wv = p.w_val + v * p.K;
+    const float* Gb = p.G + blk * p.J * 12 * p.BB;
+    if (p.BB == 1) {
+      const int64_t b = blk;
+      float a0 = 0.f, a1 = 0.f, a2 = 0.f;
 #if !HR_DEVICE_CODE
-#pragma omp simd reduction(+ : pacc)
+#pragma omp simd reduction(+ : a0, a1, a2)
 #endif
-        for (int q = 0; q < p.P; ++q) pacc += pd[q] * f[q];
-        acc += pacc;
+      for (int q = 0; q < p.Q; ++q) {
+        a0 += d0[q] * f[q];
+        a1 += d1[q] * f[q];
+        a2 += d2[q] * f[q];
       }
-      x[k] = acc;
+      const float x[3] = {p.v_template[v * 3] + a0, p.v_template[v * 3 + 1] + a1,
+                          p.v_template[v * 3 + 2] + a2};
+      // out = sum_t w_t (G_t x): three scalar accumulators stay in registers (a 12-float T
+      // array is vectorised 8 + 4 wide and stalls on store forwarding).
+      float o0 = 0.f, o1 = 0.f, o2 = 0.f;
+      for (int t = 0; t < p.K; ++t) {
+        const float* Gj = Gb + wi[t] * 12;
+        const float w = wv[t];
+        o0 += w * (Gj[0] * x[0] + Gj[1] * x[1] + Gj[2] * x[2] + Gj[3]);
+        o1 += w * (Gj[4] * x[0] + Gj[5] * x[1] + Gj[6] * x[2] + Gj[7]);
+        o2 += w * (Gj[8] * x[0] + Gj[9] * x[1] + Gj[10] * x[2] + Gj[11]);
+      }
+      float* out = p.vertices + (b * p.V + v) * 3;
+      const float* tb = p.transl ? p.transl + b * 3 : nullptr;
+      out[0] = o0 + (tb ? tb[0] : 0.f);
+      out[1] = o1 + (tb ? tb[1] : 0.f);
+      out[2] = o2 + (tb ? tb[2] : 0.f);
+      return;
     }
-    float T[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    const float* w = p.weights + v * p.J;
-    const float* G = p.G + b * p.J * 12;
-    for (int j = 0; j < p.J; ++j) {
-      float wj = w[j];
-      if (wj == 0.f) continue;  // most vertices have 1-4 influences
-      for (int e = 0; e < 12; ++e) T[e] += wj * G[j * 12 + e];
+    constexpr int L = kSkinBlock;
+    float x0[L], x1[L], x2[L];
+    for (int l = 0; l < L; ++l) x0[l] = x1[l] = x2[l] = 0.f;
+    for (int q = 0; q < p.Q; ++q) {
+      const float w0 = d0[q], w1 = d1[q], w2 = d2[q];
+      const float* fq = f + q * L;
+#if !HR_DEVICE_CODE
+#pragma omp simd
+#endif
+      for (int l = 0; l < L; ++l) {
+        x0[l] += w0 * fq[l];
+        x1[l] += w1 * fq[l];
+        x2[l] += w2 * fq[l];
+      }
     }
-    float tx = 0.f, ty = 0.f, tz = 0.f;
-    if (p.transl) { tx = p.transl[b * 3]; ty = p.transl[b * 3 + 1]; tz = p.transl[b * 3 + 2]; }
-    float* out = p.vertices + (b * p.V + v) * 3;
-    out[0] = T[0] * x[0] + T[1] * x[1] + T[2] * x[2] + T[3] + tx;
-    out[1] = T[4] * x[0] + T[5] * x[1] + T[6] * x[2] + T[7] + ty;
-    out[2] = T[8] * x[0] + T[9] * x[1] + T[10] * x[2] + T[11] + tz;
+    float T[12][L];
+    for (int e = 0; e < 12; ++e)
+      for (int l = 0; l < L; ++l) T[e][l] = 0.f;
+    for (int t = 0; t < p.K; ++t) {
+      const float w = wv[t];
+      const float* Gj = Gb + wi[t] * 12 * L;
+      for (int e = 0; e < 12; ++e) {
+#if !HR_DEVICE_CODE
+#pragma omp simd
+#endif
+        for (int l = 0; l < L; ++l) T[e][l] += w * Gj[e * L + l];
+      }
+    }
+    const float tv0 = p.v_template[v * 3], tv1 = p.v_template[v * 3 + 1], tv2 = p.v_template[v * 3 + 2];
+    const int64_t b0 = blk * L;
+    const int nb = (p.B - b0) < L ? static_cast<int>(p.B - b0) : L;
+    for (int l = 0; l < nb; ++l) {
+      const int64_t b = b0 + l;
+      const float X = tv0 + x0[l], Y = tv1 + x1[l], Z = tv2 + x2[l];
+      float* out = p.vertices + (b * p.V + v) * 3;
+      for (int r = 0; r < 3; ++r)
+        out[r] = T[r * 4][l] * X + T[r * 4 + 1][l] * Y + T[r * 4 + 2][l] * Z + T[r * 4 + 3][l] +
+                 (p.transl ? p.transl[b * 3 + r] : 0.f);
+    }
   }
 };
 

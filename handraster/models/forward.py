@@ -75,8 +75,56 @@ def _betas(model, betas, like, B):
     return b
 
 
+def _is_f32_2d(x, n):
+    return type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == n
+
+
+def _forward_numpy_fast(model, hand_pose, betas, global_orient, transl):
+    """The common numpy case with every argument already float32 [B, n]: no conversions,
+    no library dispatch (batch-1 calls are dominated by Python overhead). None when the
+    arguments need the general path."""
+    d = model._derived or model.derived()
+    J = model.num_joints
+    if model.num_pca_comps or not _is_f32_2d(hand_pose, (J - 1) * 3):
+        return None
+    B = hand_pose.shape[0]
+    S = model.num_betas
+    if not (betas is None or (_is_f32_2d(betas, S) and betas.shape[0] == B)):
+        return None
+    for x in (global_orient, transl):
+        if not (x is None or (_is_f32_2d(x, 3) and x.shape[0] == B)):
+            return None
+    pose = np.empty((B, J * 3), np.float32)
+    pose[:, 3:] = hand_pose
+    if global_orient is None:
+        pose[:, :3] = 0.0
+    else:
+        pose[:, :3] = global_orient
+    pose += d["pose_offset"]
+    if betas is None:
+        betas = np.zeros((B, S), np.float32)
+    Q = d["dirs"].shape[2]
+    BB = 8 if B >= 8 else 1
+    nblk = (B + BB - 1) // BB
+    joints = np.empty((B, J, 3), np.float32)
+    feat = np.zeros((nblk, Q, BB), np.float32) if B % BB else np.empty((nblk, Q, BB), np.float32)
+    G = np.empty((nblk, J, 12, BB), np.float32)
+    verts = np.empty((B, model.num_vertices, 3), np.float32)
+    _native.native("cpu").skin_forward(
+        betas, pose.reshape(B, J, 3), d["j_template"], d["j_shapedirs"], d["parents"],
+        d["v_template"], d["dirs"], d["w_idx"], d["w_val"],
+        transl if transl is None or transl.flags.c_contiguous else np.ascontiguousarray(transl),
+        joints, feat, G, verts, 0)
+    from handraster.models.hand_model import SkinOutput
+    return SkinOutput(vertices=verts, joints=np.concatenate([joints, verts[:, d["tip_ids"]]], axis=1))
+
+
 def forward(model, hand_pose, betas, global_orient, transl, differentiable):
     from handraster.models.hand_model import SkinOutput
+    if type(hand_pose) is np.ndarray and not differentiable:
+        out = _forward_numpy_fast(model, hand_pose, betas, global_orient, transl)
+        if out is not None:
+            return out
     inputs = (hand_pose, betas, global_orient, transl)
     like = _first(*inputs)
     if like is None or not hasattr(like, "shape"):
@@ -99,16 +147,18 @@ def forward(model, hand_pose, betas, global_orient, transl, differentiable):
     d = model.derived_on(like)
     b = _betas(model, betas, like, B)
     tr = None if transl is None else _batch(_native.asarray(transl, like), "transl", (3,), B)
-    P = (J - 1) * 9
-    G = _native.empty((B, J, 3, 4), like)
+    Q = d["dirs"].shape[2]
+    BB = 8 if B >= 8 else 1  # the kernel's blocked scratch layout (kernels/skin.h)
+    nblk = (B + BB - 1) // BB
     joints = _native.empty((B, J, 3), like)
-    feat = _native.empty((B, P), like)
+    feat = _native.zeros((nblk, Q, BB), like) if B % BB else _native.empty((nblk, Q, BB), like)
+    G = _native.empty((nblk, J, 12, BB), like)
     verts = _native.empty((B, V, 3), like)
     f = _native.for_native
     mod = _native.module_for(like)
     mod.skin_forward(f(b), f(pose), f(d["j_template"]), f(d["j_shapedirs"]), f(d["parents"]),
-                     f(d["v_template"]), f(d["shapedirs"]), f(d["posedirs_v"]), f(d["weights"]),
-                     f(tr), f(G), f(joints), f(feat), f(verts), _native.stream_of(like))
+                     f(d["v_template"]), f(d["dirs"]), f(d["w_idx"]), f(d["w_val"]), f(tr),
+                     f(joints), f(feat), f(G), f(verts), _native.stream_of(like))
     tips = verts[:, d["tip_ids"]]
     if _native.lib_of(like) == "torch":
         import torch

@@ -120,6 +120,15 @@ class HandModel:
         d["components"] = (None if not self.num_pca_comps else
                            np.ascontiguousarray(self.hands_components[: self.num_pca_comps], np.float32))
         d["shapedirs"] = np.ascontiguousarray(self.shapedirs, np.float32)
+        # Shape and pose blend as one product: dirs [V, 3, S + P] (kernels/skin.h).
+        d["dirs"] = (d["shapedirs"] if d["posedirs_v"] is None else
+                     np.ascontiguousarray(np.concatenate([d["shapedirs"], d["posedirs_v"]], 2)))
+        # Compact weights: each vertex's K nonzero influences (K = the most any vertex has).
+        nz = self.weights != 0
+        K = max(1, int(nz.sum(1).max()))
+        order = np.argsort(-np.abs(self.weights), axis=1, kind="stable")[:, :K]
+        d["w_idx"] = np.ascontiguousarray(order, np.int32)
+        d["w_val"] = np.ascontiguousarray(np.take_along_axis(self.weights, order, 1), np.float32)
         d["weights"] = np.ascontiguousarray(self.weights, np.float32)
         d["v_template"] = np.ascontiguousarray(self.v_template, np.float32)
         d["tip_ids"] = np.ascontiguousarray(self.tip_ids, np.int64)

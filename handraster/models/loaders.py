@@ -49,7 +49,14 @@ def _from_dict(d: dict, src: str, name: str, side: str) -> HandModel:
                    ("nail_mask", "nail_mask")):
         if k in d and d[k] is not None and np.size(d[k]) > 0:
             opt[dst] = np.asarray(d[k])
-    tips = np.asarray(d["tip_ids"], np.int32) if "tip_ids" in d else np.array(MANO_TIP_IDS, np.int32)
+    nv = np.shape(d["v_template"])[0]
+    if "tip_ids" in d:
+        tips = np.asarray(d["tip_ids"], np.int32)
+    elif nv == 778:
+        tips = np.array(MANO_TIP_IDS, np.int32)
+    else:
+        raise ModelError(f"{src}: no 'tip_ids' key and not MANO's 778-vertex topology ({nv} vertices): "
+                         "add tip_ids (5 fingertip vertex ids: thumb, index, middle, ring, pinky)")
     try:
         return HandModel(v_template=arr("v_template"), shapedirs=shapedirs, posedirs=posedirs,
                          J_regressor=arr("J_regressor"), weights=arr("weights"), parents=parents,
