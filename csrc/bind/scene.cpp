@@ -1,0 +1,141 @@
+// scene.cpp (bind): the scene renderer's native stages - vertex_stage, vertex_normals and
+// shade (kernels/vertex_stage.h, kernels/shade.h). Called by handraster/scene/renderer.py.
+#include "bind/arrays.h"
+#include "bind/ops.h"
+#include "kernels/shade.h"
+#include "kernels/vertex_stage.h"
+
+namespace hr {
+HR_DECLARE_LAUNCH(VertexStageOp)
+HR_DECLARE_LAUNCH(VertexNormalOp)
+HR_DECLARE_LAUNCH(ShadeOp)
+
+static void vertex_stage(py::object p_world, py::object extr, py::object K, py::object clip_nf,
+                         int H, int W, py::object p_cam, py::object clip, std::uintptr_t stream) {
+  const char* op = "vertex_stage";
+  ArrayView pw = view_array(p_world, op, "p_world");
+  if (pw.ndim() != 3) fail(op, "argument 'p_world' must be [B, V, 3]");
+  const int64_t B = pw.shape[0], V = pw.shape[1];
+  if (H <= 0 || W <= 0) fail(op, "resolution must be positive, got " + std::to_string(H) + "x" + std::to_string(W));
+  check_array(pw, op, "p_world", DType::f32, {B, V, 3}, "[B, V, 3]");
+  ArrayView e = arg_array(extr, op, "extr", DType::f32, {B, 3, 4}, "[B, 3, 4]");
+  ArrayView k = arg_array(K, op, "K", DType::f32, {B, 3, 3}, "[B, 3, 3]");
+  ArrayView nf = arg_array(clip_nf, op, "clip_nf", DType::f32, {B, 2}, "[B, 2]");
+  ArrayView pc = arg_array(p_cam, op, "p_cam", DType::f32, {B, V, 3}, "[B, V, 3]", true);
+  ArrayView cl = arg_array(clip, op, "clip", DType::f32, {B, V, 4}, "[B, V, 4]", true);
+  VertexStageOp::Params p{pw.ptr<const float>(), e.ptr<const float>(), k.ptr<const float>(),
+                          nf.ptr<const float>(), pc.ptr<float>(), cl.ptr<float>(),
+                          (int)B, (int)V, H, W};
+  py::gil_scoped_release nogil;
+  launch<VertexStageOp>(p, B * V, stream);
+}
+
+static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr, py::object adj_face,
+                           py::object sign, py::object normals, std::uintptr_t stream) {
+  const char* op = "vertex_normals";
+  ArrayView ps = view_array(pos, op, "pos");
+  ArrayView fc = view_array(faces, op, "faces");
+  ArrayView af = view_array(adj_face, op, "adj_face");
+  if (ps.ndim() != 3 || fc.ndim() != 2 || af.ndim() != 1) fail(op, "pos [B, V, 3], faces [F, 3], adj_face [nnz] expected");
+  const int64_t B = ps.shape[0], V = ps.shape[1], F = fc.shape[0], nnz = af.shape[0];
+  check_array(ps, op, "pos", DType::f32, {B, V, 3}, "[B, V, 3]");
+  check_array(fc, op, "faces", DType::i32, {F, 3}, "[F, 3]");
+  check_array(af, op, "adj_face", DType::i32, {nnz}, "[nnz]");
+  ArrayView ap = arg_array(adj_ptr, op, "adj_ptr", DType::i32, {V + 1}, "[V + 1]");
+  ArrayView sg = opt_array(sign, op, "sign", DType::f32, {B}, "[B]");
+  ArrayView nr = arg_array(normals, op, "normals", DType::f32, {B, V, 3}, "[B, V, 3]", true);
+  check_indices(fc, 0, V, op, "faces");
+  check_indices(af, 0, F, op, "adj_face");
+  check_indices(ap, 0, nnz + 1, op, "adj_ptr");
+  VertexNormalOp::Params p{ps.ptr<const float>(), fc.ptr<const int32_t>(), ap.ptr<const int32_t>(),
+                           af.ptr<const int32_t>(), sg.ptr<const float>(), nr.ptr<float>(), (int)B, (int)V};
+  py::gil_scoped_release nogil;
+  launch<VertexNormalOp>(p, B * V, stream);
+}
+
+static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
+  const char* op = "shade";
+  auto get = [&](const char* k) -> py::object {
+    if (!a.contains(k)) fail(op, std::string("missing argument '") + k + "'");
+    return a[k];
+  };
+  ArrayView pc = view_array(get("p_cam"), op, "p_cam");
+  ArrayView tr = view_array(get("tri"), op, "tri");
+  ArrayView pl = view_array(get("pool"), op, "pool");
+  ArrayView po = view_array(get("pool_off"), op, "pool_off");
+  ArrayView ev = view_array(get("env"), op, "env");
+  ArrayView eo = view_array(get("env_off"), op, "env_off");
+  if (pc.ndim() != 3 || tr.ndim() != 2 || po.ndim() != 1 || eo.ndim() != 1)
+    fail(op, "p_cam [B, V, 3], tri [T, 3], pool_off [Np], env_off [Ne] expected");
+  const int64_t B = pc.shape[0], V = pc.shape[1], T = tr.shape[0], Np = po.shape[0], Ne = eo.shape[0];
+  check_array(pc, op, "p_cam", DType::f32, {B, V, 3}, "[B, V, 3]");
+  check_array(tr, op, "tri", DType::i32, {T, 3}, "[T, 3]");
+  check_array(pl, op, "pool", DType::u8, {pl.ndim() == 1 ? pl.shape[0] : -1}, "[total]");
+  check_array(po, op, "pool_off", DType::i64, {Np}, "[Np]");
+  check_array(ev, op, "env", DType::f32, {ev.ndim() == 1 ? ev.shape[0] : -1}, "[total]");
+  check_array(eo, op, "env_off", DType::i64, {Ne}, "[Ne]");
+  ArrayView ra = arg_array(get("rast"), op, "rast", DType::f32, {B, H, W, 4}, "[B, H, W, 4]");
+  ArrayView nr = arg_array(get("nrm"), op, "nrm", DType::f32, {B, V, 3}, "[B, V, 3]");
+  ArrayView va = arg_array(get("vattr"), op, "vattr", DType::f32, {V, kVAttr}, "[V, 9]");
+  ArrayView vl = arg_array(get("vlabel"), op, "vlabel", DType::u8, {V}, "[V]");
+  ArrayView mt = arg_array(get("mat"), op, "mat", DType::f32, {B, kMatParams}, "[B, 40]");
+  ArrayView li = arg_array(get("lights"), op, "lights", DType::f32, {B, kMaxLights, kLightParams}, "[B, 5, 12]");
+  ArrayView nl = arg_array(get("nlights"), op, "nlights", DType::i32, {B}, "[B]");
+  ArrayView sh = arg_array(get("sh"), op, "sh", DType::f32, {B, 9, 3}, "[B, 9, 3]");
+  ArrayView sr = arg_array(get("sh_rot"), op, "sh_rot", DType::f32, {B, 3, 3}, "[B, 3, 3]");
+  ArrayView bm = arg_array(get("bg_mode"), op, "bg_mode", DType::i32, {B}, "[B]");
+  ArrayView bi = arg_array(get("bg_id"), op, "bg_id", DType::i32, {B}, "[B]");
+  ArrayView ba = arg_array(get("bg_affine"), op, "bg_affine", DType::f32, {B, 2, 3}, "[B, 2, 3]");
+  ArrayView bp = arg_array(get("bg_param"), op, "bg_param", DType::f32, {B, 8}, "[B, 8]");
+  ArrayView ki = arg_array(get("Kinv"), op, "Kinv", DType::f32, {B, 3, 3}, "[B, 3, 3]");
+  ArrayView er = arg_array(get("env_rot"), op, "env_rot", DType::f32, {B, 3, 3}, "[B, 3, 3]");
+  ArrayView ph = arg_array(get("pool_hw"), op, "pool_hw", DType::i32, {Np, 2}, "[Np, 2]");
+  ArrayView eh = arg_array(get("env_hw"), op, "env_hw", DType::i32, {Ne, 2}, "[Ne, 2]");
+  ArrayView lut = arg_array(get("lin2srgb"), op, "lin2srgb", DType::u8, {4096}, "[4096]");
+  ArrayView rgb = arg_array(get("rgb"), op, "rgb", DType::u8, {B, H, W, 3}, "[B, H, W, 3]", true);
+  ArrayView dp = arg_array(get("depth"), op, "depth", DType::f32, {B, H, W}, "[B, H, W]", true);
+  ArrayView mk = arg_array(get("mask"), op, "mask", DType::u8, {B, H, W}, "[B, H, W]", true);
+  check_indices(tr, 0, V, op, "tri");
+  // Background ids must index their pools for the modes that use them; image extents must
+  // lie inside the pool buffers (checked on the host: a few values per sample).
+  std::vector<int32_t> mode(B), id(B), hw(Np * 2), ehw(Ne * 2);
+  std::vector<int64_t> off(Np), eoff(Ne);
+  copy_to_host(mode.data(), bm.data, B * 4);
+  copy_to_host(id.data(), bi.data, B * 4);
+  if (Np) { copy_to_host(hw.data(), ph.data, Np * 8); copy_to_host(off.data(), po.data, Np * 8); }
+  if (Ne) { copy_to_host(ehw.data(), eh.data, Ne * 8); copy_to_host(eoff.data(), eo.data, Ne * 8); }
+  for (int64_t n = 0; n < Np; ++n)
+    if (hw[n * 2] <= 0 || hw[n * 2 + 1] <= 0 || off[n] < 0 || off[n] + (int64_t)hw[n * 2] * hw[n * 2 + 1] * 3 > pl.numel())
+      fail(op, "image pool entry " + std::to_string(n) + " lies outside the pool buffer");
+  for (int64_t n = 0; n < Ne; ++n)
+    if (ehw[n * 2] <= 0 || ehw[n * 2 + 1] <= 0 || eoff[n] < 0 || eoff[n] + (int64_t)ehw[n * 2] * ehw[n * 2 + 1] * 3 > ev.numel())
+      fail(op, "environment pool entry " + std::to_string(n) + " lies outside the env buffer");
+  for (int64_t b = 0; b < B; ++b) {
+    if (mode[b] < 0 || mode[b] > 2) fail(op, "bg_mode[" + std::to_string(b) + "] must be 0, 1 or 2");
+    int64_t lim = mode[b] == 0 ? Np : mode[b] == 1 ? Ne : 1 << 30;
+    if (mode[b] < 2 && (id[b] < 0 || id[b] >= lim))
+      fail(op, "bg_id[" + std::to_string(b) + "] = " + std::to_string(id[b]) + " is outside its pool of " + std::to_string(lim));
+  }
+  ShadeOp::Params p{ra.ptr<const float>(), tr.ptr<const int32_t>(), pc.ptr<const float>(), nr.ptr<const float>(),
+                    va.ptr<const float>(), vl.ptr<const uint8_t>(), mt.ptr<const float>(), li.ptr<const float>(),
+                    nl.ptr<const int32_t>(), sh.ptr<const float>(), sr.ptr<const float>(), bm.ptr<const int32_t>(),
+                    bi.ptr<const int32_t>(), ba.ptr<const float>(), bp.ptr<const float>(), ki.ptr<const float>(),
+                    er.ptr<const float>(), pl.ptr<const uint8_t>(), po.ptr<const int64_t>(), ph.ptr<const int32_t>(),
+                    ev.ptr<const float>(), eo.ptr<const int64_t>(), eh.ptr<const int32_t>(), lut.ptr<const uint8_t>(),
+                    rgb.ptr<uint8_t>(), dp.ptr<float>(), mk.ptr<uint8_t>(), (int)B, H, W, (int)V};
+  py::gil_scoped_release nogil;
+  launch<ShadeOp>(p, B * H * W, stream);
+}
+
+void bind_scene(py::module_& m) {
+  m.def("vertex_stage", &vertex_stage, "World -> camera -> clip space (kernels/vertex_stage.h).",
+        py::arg("p_world"), py::arg("extr"), py::arg("K"), py::arg("clip_nf"), py::arg("H"), py::arg("W"),
+        py::arg("p_cam"), py::arg("clip"), py::arg("stream") = 0);
+  m.def("vertex_normals", &vertex_normals, "Area-weighted vertex normals (kernels/vertex_stage.h).",
+        py::arg("pos"), py::arg("faces"), py::arg("adj_ptr"), py::arg("adj_face"), py::arg("sign"),
+        py::arg("normals"), py::arg("stream") = 0);
+  m.def("shade", &shade, "Interpolate, shade, composite (kernels/shade.h); arrays passed by name in a dict.",
+        py::arg("arrays"), py::arg("H"), py::arg("W"), py::arg("stream") = 0);
+}
+
+}  // namespace hr

@@ -1,0 +1,8 @@
+// scene.cpp: CPU instantiation of the scene renderer's ops (vertex stage, normals, shade).
+#include "cpu/launch_cpu.h"
+#include "kernels/shade.h"
+#include "kernels/vertex_stage.h"
+
+HR_INSTANTIATE_CPU(hr::VertexStageOp)
+HR_INSTANTIATE_CPU(hr::VertexNormalOp)
+HR_INSTANTIATE_CPU(hr::ShadeOp)

@@ -1,0 +1,8 @@
+// scene.cu: CUDA instantiation of the scene renderer's ops (vertex stage, normals, shade).
+#include "cuda/launch_cuda.cuh"
+#include "kernels/shade.h"
+#include "kernels/vertex_stage.h"
+
+HR_INSTANTIATE_CUDA(hr::VertexStageOp)
+HR_INSTANTIATE_CUDA(hr::VertexNormalOp)
+HR_INSTANTIATE_CUDA(hr::ShadeOp)

@@ -1,0 +1,200 @@
+// shade.h: the scene renderer's per-pixel stage: interpolate, shade, composite over the
+// background and write the sample's RGB, metric depth and part mask. One item per output
+// pixel i = (b * H + row) * W + col, row 0 at the top (the rasterizer's row H-1-row).
+//
+// Covered pixel (triangle t, barycentrics (u, v, 1-u-v) from rasterize):
+//   a        = u a0 + v a1 + (1-u-v) a2 for camera position, normal and vertex attributes
+//   label    = part label of the vertex with the largest barycentric weight
+//   dropped  if forearm and a.forearm > cut_b (randomised forearm length) -> background
+//   albedo   = skin: mix(back, palm, palm_w) * (1 + amp (2 fbm(rest * freq) - 1))
+//                    * (1 - crease * exp(-(d / 1.2mm)^2)), nails mixed in by the nail mask;
+//              sleeve / object: two colours in a stripe / check / noise pattern
+//   L_o      = exposure * ( albedo/pi * sum_l E_l (lam + tint (wrap - lam))
+//                         + sum_l E_l spec * GGX(n, v, l) + albedo/pi * SH_irradiance(R n) )
+//              lam = max(n.l, 0), wrap = max((n.l + w)/(1 + w), 0)
+//   rgb      = sRGB(soft_clip(L_o)),  depth = camera z,  mask = label
+// Background pixel: a photo from the image pool through a 2x3 affine map of pixel
+// coordinates (bilinear), an equirectangular HDR environment seen along the pixel's ray
+// (exposure, sRGB), or a solid colour; depth = the background plane (0 = none), mask = 0.
+// The numpy twin is handraster/_reference/shade.py.
+#pragma once
+#include "common/hr.h"
+#include "common/math.h"
+#include "kernels/shade_common.h"
+
+namespace hr {
+
+struct ShadeOp {
+  struct Params {
+    const float* rast;         // [B, H, W, 4] (u, v, z/w, tri+1), nvdiffrast layout, row 0 bottom
+    const int32_t* tri;        // [T, 3]
+    const float* p_cam;        // [B, V, 3] camera-frame positions (m)
+    const float* nrm;          // [B, V, 3] camera-frame unit normals
+    const float* vattr;        // [V, kVAttr] static vertex attributes (shade_common.h)
+    const uint8_t* vlabel;     // [V] part labels 1..8
+    const float* mat;          // [B, kMatParams]
+    const float* lights;       // [B, kMaxLights, kLightParams]
+    const int32_t* nlights;    // [B]
+    const float* sh;           // [B, 9, 3] ambient irradiance SH
+    const float* sh_rot;       // [B, 3, 3] camera frame -> SH frame
+    const int32_t* bg_mode;    // [B] 0 photo, 1 environment, 2 solid colour
+    const int32_t* bg_id;      // [B] image / environment index
+    const float* bg_affine;    // [B, 2, 3] output pixel -> photo pixel
+    const float* bg_param;     // [B, 8]: solid sRGB 0..255 (3), env exposure, depth plane (m)
+    const float* Kinv;         // [B, 3, 3] inverse intrinsics (environment rays)
+    const float* env_rot;      // [B, 3, 3] camera frame -> environment frame
+    const uint8_t* pool;       // [total] photo pool bytes (ImagePool.data)
+    const int64_t* pool_off;   // [Np] byte offsets
+    const int32_t* pool_hw;    // [Np, 2]
+    const float* env;          // [total] environment pool floats (EnvPool.data)
+    const int64_t* env_off;    // [Ne] float offsets
+    const int32_t* env_hw;     // [Ne, 2]
+    const uint8_t* lin2srgb;   // [4096] linear (0..1) -> sRGB byte
+    uint8_t* rgb;              // [B, H, W, 3] out
+    float* depth;              // [B, H, W] out (m, 0 = nothing)
+    uint8_t* mask;             // [B, H, W] out part labels
+    int B, H, W, V;
+  };
+  static constexpr int64_t kCost = 100;
+
+  static HR_HD vec3 albedo_of(int label, const float* a, const float* m, float* rough, float* spec,
+                              float* f0, bool* skin) {
+    const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
+    *skin = label <= 6 || (label == 7 && m[kForearmMode] < 0.5f);
+    if (*skin) {
+      float pw = clampf(a[kVPalm], 0.f, 1.f);
+      pw = pw * pw * (3.f - 2.f * pw);
+      vec3 alb = load3(m + kSkinBack) * (1.f - pw) + load3(m + kSkinPalm) * pw;
+      vec3 rp = {a[kVRest] * m[kBlotchFreq], a[kVRest + 1] * m[kBlotchFreq], a[kVRest + 2] * m[kBlotchFreq]};
+      float nz = fbm2(rp, seed);
+      alb = alb * (1.f + m[kBlotchAmp] * (2.f * nz - 1.f));
+      float d = a[kVCrease] * (1.f / 0.0012f);
+      float crease = m[kCrease] * expf(-d * d) * (0.35f + 0.65f * pw) * (label <= 6 ? 1.f : 0.f);
+      alb = alb * (1.f - crease);
+      float nm = clampf(a[kVNail], 0.f, 1.f);
+      alb = alb * (1.f - nm) + load3(m + kSkinNail) * nm;
+      *rough = m[kSkinRough] * (1.f - nm) + 0.25f * nm;
+      *spec = m[kSkinSpec] * (1.f - nm) + 1.0f * nm;
+      *f0 = 0.028f;
+      return alb;
+    }
+    const bool obj = label == 8;
+    const float* A = m + (obj ? kObjA : kSleeveA);
+    const float* Bc = m + (obj ? kObjB : kSleeveB);
+    const int pattern = (int)(obj ? m[kObjPattern] : m[kSleevePattern]);
+    const float freq = obj ? m[kObjFreq] : m[kSleeveFreq];
+    float s = obj ? a[kVUvU] * freq : a[kVForearm] * freq;
+    float t = obj ? a[kVUvU + 1] * freq : (a[kVRest] + a[kVRest + 2]) * freq;
+    float mixw = 0.f;
+    if (pattern == 1) mixw = sinf(6.2831853f * s) > 0.f ? 1.f : 0.f;
+    else if (pattern == 2) mixw = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
+    else if (pattern == 3) mixw = fbm2({s, t, 0.37f}, seed + 5u);
+    *rough = obj ? m[kObjRough] : 0.85f;
+    *spec = obj ? 1.f : 0.3f;
+    *f0 = 0.04f;
+    return load3(A) * (1.f - mixw) + load3(Bc) * mixw;
+  }
+
+  static HR_HD vec3 shade(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a) {
+    const float* m = p.mat + b * kMatParams;
+    float rough, specw, f0;
+    bool skin;
+    vec3 alb = albedo_of(label, a, m, &rough, &specw, &f0, &skin);
+    vec3 v = normalize(pos * -1.f);
+    if (dot(n, v) < 0.f) n = n * -1.f;  // two-sided: cut forearm ends, thin objects
+    const float wrap = skin ? m[kSkinWrap] : 0.f;
+    const vec3 tint = skin ? load3(m + kSssTint) : vec3{0.f, 0.f, 0.f};
+    vec3 diff = {0.f, 0.f, 0.f}, spec = {0.f, 0.f, 0.f};
+    const int nl = p.nlights[b];
+    for (int k = 0; k < nl && k < kMaxLights; ++k) {
+      const float* L = p.lights + (b * kMaxLights + k) * kLightParams;
+      vec3 E = load3(L + kLColor), l;
+      const int type = (int)L[kLType];
+      if (type == 0) {
+        l = load3(L + kLDir) * -1.f;
+      } else {
+        vec3 d = load3(L + kLPos) - pos;
+        float d2 = dot(d, d);
+        l = d * (1.f / sqrtf(d2 > 1e-12f ? d2 : 1e-12f));
+        E = E * (1.f / (d2 > 0.01f ? d2 : 0.01f));
+        if (type == 2) {
+          float cs = -dot(l, load3(L + kLDir));
+          float t = clampf((cs - L[kLCosOuter]) / (L[kLCosInner] - L[kLCosOuter] + 1e-6f), 0.f, 1.f);
+          E = E * (t * t * (3.f - 2.f * t));
+        }
+      }
+      float ndl = dot(n, l);
+      float lam = ndl > 0.f ? ndl : 0.f;
+      float wr = (ndl + wrap) / (1.f + wrap);
+      wr = wr > 0.f ? wr : 0.f;
+      diff = diff + mul(E, vec3{lam + tint.x * (wr - lam), lam + tint.y * (wr - lam), lam + tint.z * (wr - lam)});
+      spec = spec + E * (specw * ggx_specular(n, v, l, rough, f0));
+    }
+    vec3 amb = sh9_eval(p.sh + b * 27, matvec3(p.sh_rot + b * 9, n));
+    amb = {amb.x > 0.f ? amb.x : 0.f, amb.y > 0.f ? amb.y : 0.f, amb.z > 0.f ? amb.z : 0.f};
+    vec3 L = mul(alb * (1.f / 3.14159265f), diff + amb) + spec;
+    return L * m[kExposure];
+  }
+
+  static HR_HD void background(const Params& p, int64_t b, int row, int col, uint8_t* out) {
+    const int mode = p.bg_mode[b];
+    const float* bp = p.bg_param + b * 8;
+    if (mode == 0) {
+      const float* A = p.bg_affine + b * 6;
+      const int id = p.bg_id[b];
+      float x = A[0] * col + A[1] * row + A[2], y = A[3] * col + A[4] * row + A[5];
+      vec3 c = bilinear_rgb8(p.pool + p.pool_off[id], p.pool_hw[id * 2], p.pool_hw[id * 2 + 1], x, y);
+      out[0] = (uint8_t)(c.x + 0.5f); out[1] = (uint8_t)(c.y + 0.5f); out[2] = (uint8_t)(c.z + 0.5f);
+    } else if (mode == 1) {
+      const int id = p.bg_id[b];
+      vec3 ray = normalize(matvec3(p.Kinv + b * 9, vec3{float(col), float(row), 1.f}));
+      vec3 d = matvec3(p.env_rot + b * 9, ray);
+      const int h = p.env_hw[id * 2], w = p.env_hw[id * 2 + 1];
+      float x, y;
+      equirect_xy(d, h, w, &x, &y);
+      vec3 c = bilinear_rgbf_wrapx(p.env + p.env_off[id], h, w, x, y) * bp[3];
+      out[0] = encode_srgb(p.lin2srgb, c.x); out[1] = encode_srgb(p.lin2srgb, c.y);
+      out[2] = encode_srgb(p.lin2srgb, c.z);
+    } else {
+      out[0] = (uint8_t)bp[0]; out[1] = (uint8_t)bp[1]; out[2] = (uint8_t)bp[2];
+    }
+  }
+
+  static HR_HD void run(int64_t i, const Params& p) {
+    const int64_t HW = (int64_t)p.H * p.W;
+    const int64_t b = i / HW;
+    const int row = (int)((i - b * HW) / p.W), col = (int)(i - b * HW - (int64_t)row * p.W);
+    const float* R = p.rast + ((b * p.H + (p.H - 1 - row)) * p.W + col) * 4;
+    const int t = (int)R[3] - 1;
+    uint8_t* out = p.rgb + i * 3;
+    if (t >= 0) {
+      const int32_t* f = p.tri + t * 3;
+      const float w[3] = {R[0], R[1], 1.f - R[0] - R[1]};
+      const int k = w[0] >= w[1] ? (w[0] >= w[2] ? 0 : 2) : (w[1] >= w[2] ? 1 : 2);
+      const int label = p.vlabel[f[k]];
+      float a[kVAttr];
+      for (int q = 0; q < kVAttr; ++q)
+        a[q] = w[0] * p.vattr[f[0] * kVAttr + q] + w[1] * p.vattr[f[1] * kVAttr + q] +
+               w[2] * p.vattr[f[2] * kVAttr + q];
+      const float* m = p.mat + b * kMatParams;
+      if (!(a[kVForearm] > m[kForearmCut])) {
+        const float* P = p.p_cam + b * p.V * 3;
+        const float* N = p.nrm + b * p.V * 3;
+        vec3 pos = load3(P + f[0] * 3) * w[0] + load3(P + f[1] * 3) * w[1] + load3(P + f[2] * 3) * w[2];
+        vec3 n = normalize(load3(N + f[0] * 3) * w[0] + load3(N + f[1] * 3) * w[1] + load3(N + f[2] * 3) * w[2]);
+        vec3 L = shade(p, b, pos, n, label, a);
+        out[0] = encode_srgb(p.lin2srgb, L.x);
+        out[1] = encode_srgb(p.lin2srgb, L.y);
+        out[2] = encode_srgb(p.lin2srgb, L.z);
+        p.depth[i] = pos.z;
+        p.mask[i] = (uint8_t)label;
+        return;
+      }
+    }
+    background(p, b, row, col, out);
+    p.depth[i] = p.bg_param[b * 8 + 4];
+    p.mask[i] = 0;
+  }
+};
+
+}  // namespace hr

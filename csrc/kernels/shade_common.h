@@ -1,0 +1,163 @@
+// shade_common.h: the small pieces of the scene shader (shade.h), all HR_HD: parameter
+// layouts, hash noise, spherical harmonics, GGX, sRGB and bilinear fetches.
+#pragma once
+#include <cmath>
+#include "common/hr.h"
+#include "common/math.h"
+
+namespace hr {
+
+// Per-sample material parameters, float [B, kMatParams] (linear RGB albedos).
+enum MatParam : int {
+  kSkinBack = 0,      // 3: back-of-hand albedo
+  kSkinPalm = 3,      // 3: palm albedo
+  kSkinNail = 6,      // 3: nail albedo
+  kBlotchAmp = 9,     // relative albedo variation of the low-frequency blotches
+  kBlotchFreq = 10,   // blotch frequency, cycles per metre (rest-pose coordinates)
+  kNoiseSeed = 11,    // noise lattice offset (any float)
+  kSkinRough = 12,    // GGX roughness of skin
+  kSkinSpec = 13,     // specular weight of skin
+  kSkinWrap = 14,     // wrap-lighting amount (subsurface softening), 0..1
+  kCrease = 15,       // crease darkening strength 0..1
+  kForearmMode = 16,  // 0 bare skin, 1 sleeve
+  kSleeveA = 17,      // 3: sleeve colour
+  kSleeveB = 20,      // 3: sleeve second colour
+  kSleevePattern = 23,// 0 solid, 1 stripes, 2 checks
+  kSleeveFreq = 24,   // pattern cycles per metre
+  kForearmCut = 25,   // forearm fragments farther than this from the wrist (m) are dropped
+  kObjA = 26,         // 3: object colour
+  kObjB = 29,         // 3: object second colour
+  kObjPattern = 32,   // 0 solid, 1 stripes, 2 checks, 3 noise
+  kObjFreq = 33,      // pattern cycles per unit of object uv
+  kObjRough = 34,     // object roughness
+  kExposure = 35,     // multiplies the shaded hand/forearm/object radiance
+  kSssTint = 36,      // 3: colour of light scattered by the wrap term (reddish for skin)
+  kTexMix = 39,       // 0 procedural albedo, 1 texture-pool albedo (when a texture is bound)
+  kMatParams = 40
+};
+
+// Lights, float [B, kMaxLights, kLightParams], camera frame.
+constexpr int kMaxLights = 5;
+enum LightParam : int {
+  kLType = 0,     // 0 directional, 1 point, 2 spot
+  kLColor = 1,    // 3: linear RGB irradiance scale (W/m^2-like; point lights: at 1 m)
+  kLPos = 4,      // 3: position (point, spot)
+  kLDir = 7,      // 3: unit direction the light travels (directional, spot)
+  kLCosOuter = 10,
+  kLCosInner = 11,
+  kLightParams = 12
+};
+
+// Vertex attributes of the scene mesh, float [V, kVAttr] (static, rest pose).
+enum VAttr : int {
+  kVRest = 0,      // 3: rest-pose position (m): noise coordinates that move with the skin
+  kVPalm = 3,      // palm-side weight 0..1
+  kVCrease = 4,    // signed distance along the finger to the nearest flexion crease (m)
+  kVNail = 5,      // nail mask 0..1
+  kVForearm = 6,   // distance from the wrist along the forearm (m), 0 on the hand
+  kVUvU = 7,       // 2: object / sleeve pattern coordinates
+  kVAttr = 9
+};
+
+HR_HD uint32_t hash3(int32_t x, int32_t y, int32_t z, uint32_t seed) {
+  uint32_t h = seed * 0x9E3779B1u ^ static_cast<uint32_t>(x) * 0x85EBCA77u ^
+               static_cast<uint32_t>(y) * 0xC2B2AE3Du ^ static_cast<uint32_t>(z) * 0x27D4EB2Fu;
+  h ^= h >> 15; h *= 0x2C1B3C6Du; h ^= h >> 12; h *= 0x297A2D39u; h ^= h >> 15;
+  return h;
+}
+
+// Trilinear value noise in [0, 1] with smoothstep weights.
+HR_HD float value_noise(float x, float y, float z, uint32_t seed) {
+  float fx = floorf(x), fy = floorf(y), fz = floorf(z);
+  int32_t ix = (int32_t)fx, iy = (int32_t)fy, iz = (int32_t)fz;
+  float tx = x - fx, ty = y - fy, tz = z - fz;
+  tx = tx * tx * (3.f - 2.f * tx); ty = ty * ty * (3.f - 2.f * ty); tz = tz * tz * (3.f - 2.f * tz);
+  float c[8];
+  for (int k = 0; k < 8; ++k)
+    c[k] = (hash3(ix + (k & 1), iy + ((k >> 1) & 1), iz + (k >> 2), seed) >> 8) * (1.f / 16777216.f);
+  float x00 = c[0] + (c[1] - c[0]) * tx, x10 = c[2] + (c[3] - c[2]) * tx;
+  float x01 = c[4] + (c[5] - c[4]) * tx, x11 = c[6] + (c[7] - c[6]) * tx;
+  float y0 = x00 + (x10 - x00) * ty, y1 = x01 + (x11 - x01) * ty;
+  return y0 + (y1 - y0) * tz;
+}
+
+// Two-octave fractal noise, mean ~0.5.
+HR_HD float fbm2(vec3 p, uint32_t seed) {
+  return 0.667f * value_noise(p.x, p.y, p.z, seed) +
+         0.333f * value_noise(2.03f * p.x, 2.03f * p.y, 2.03f * p.z, seed + 17u);
+}
+
+// Irradiance from 9 SH coefficients per channel (order Y00; Y1-1 (y), Y10 (z), Y11 (x);
+// Y2-2 (xy), Y2-1 (yz), Y20 (3z^2-1), Y21 (xz), Y22 (x^2-y^2)); sh is [9, 3].
+HR_HD vec3 sh9_eval(const float* sh, vec3 n) {
+  const float Y[9] = {0.282095f, 0.488603f * n.y, 0.488603f * n.z, 0.488603f * n.x,
+                      1.092548f * n.x * n.y, 1.092548f * n.y * n.z,
+                      0.315392f * (3.f * n.z * n.z - 1.f), 1.092548f * n.x * n.z,
+                      0.546274f * (n.x * n.x - n.y * n.y)};
+  vec3 e = {0.f, 0.f, 0.f};
+  for (int k = 0; k < 9; ++k) e = e + Y[k] * load3(sh + k * 3);
+  return e;
+}
+
+// GGX / Trowbridge-Reitz specular with Schlick Fresnel and Smith-Schlick visibility;
+// returns the BRDF times n.l.
+HR_HD float ggx_specular(vec3 n, vec3 v, vec3 l, float rough, float f0) {
+  vec3 h = normalize(v + l);
+  float nl = dot(n, l), nv = dot(n, v), nh = dot(n, h), vh = dot(v, h);
+  if (nl <= 0.f || nv <= 0.f) return 0.f;
+  float a = rough * rough, a2 = a * a;
+  float d = nh * nh * (a2 - 1.f) + 1.f;
+  float D = a2 / (3.14159265f * d * d);
+  float k = a * 0.5f;
+  float G = (nl / (nl * (1.f - k) + k)) * (nv / (nv * (1.f - k) + k));
+  float F = f0 + (1.f - f0) * powf(1.f - clampf(vh, 0.f, 1.f), 5.f);
+  return D * G * F / (4.f * nv);  // (D G F / (4 nl nv)) * nl
+}
+
+HR_HD vec3 load_rgb8(const uint8_t* p) { return {float(p[0]), float(p[1]), float(p[2])}; }
+
+// Bilinear fetch (clamp to edge) from an [h, w, 3] uint8 image at pixel coords (x, y),
+// integer = pixel centre. Returns 0..255 floats.
+HR_HD vec3 bilinear_rgb8(const uint8_t* img, int h, int w, float x, float y) {
+  x = clampf(x, 0.f, float(w - 1)); y = clampf(y, 0.f, float(h - 1));
+  int x0 = (int)x, y0 = (int)y;
+  int x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+  float tx = x - x0, ty = y - y0;
+  vec3 a = load_rgb8(img + (y0 * w + x0) * 3), b = load_rgb8(img + (y0 * w + x1) * 3);
+  vec3 c = load_rgb8(img + (y1 * w + x0) * 3), d = load_rgb8(img + (y1 * w + x1) * 3);
+  return (a * (1.f - tx) + b * tx) * (1.f - ty) + (c * (1.f - tx) + d * tx) * ty;
+}
+
+// Bilinear fetch from an [h, w, 3] float image, x wrapping (equirectangular), y clamped.
+HR_HD vec3 bilinear_rgbf_wrapx(const float* img, int h, int w, float x, float y) {
+  y = clampf(y, 0.f, float(h - 1));
+  float fx = floorf(x);
+  int x0 = ((int)fx % w + w) % w, x1 = (x0 + 1) % w;
+  int y0 = (int)y, y1 = y0 + 1 < h ? y0 + 1 : y0;
+  float tx = x - fx, ty = y - y0;
+  vec3 a = load3(img + (y0 * w + x0) * 3), b = load3(img + (y0 * w + x1) * 3);
+  vec3 c = load3(img + (y1 * w + x0) * 3), d = load3(img + (y1 * w + x1) * 3);
+  return (a * (1.f - tx) + b * tx) * (1.f - ty) + (c * (1.f - tx) + d * tx) * ty;
+}
+
+// Soft shoulder above 0.8 so bright highlights roll off instead of clipping hard.
+HR_HD float soft_clip(float c) {
+  if (c <= 0.8f) return c > 0.f ? c : 0.f;
+  return 0.8f + 0.2f * (1.f - expf(-(c - 0.8f) * 5.f));
+}
+
+HR_HD uint8_t encode_srgb(const uint8_t* lut4096, float lin) {
+  int k = (int)(soft_clip(lin) * 4095.f + 0.5f);
+  return lut4096[k > 4095 ? 4095 : k];
+}
+
+// Equirectangular lookup convention (docs/assets.md): +Y up, u = atan2(x, -z) / (2 pi) + 0.5,
+// v = acos(y) / pi, v = 0 the top row. Returns pixel coordinates (integer = centre).
+HR_HD void equirect_xy(vec3 d, int h, int w, float* x, float* y) {
+  float u = atan2f(d.x, -d.z) * (0.5f / 3.14159265f) + 0.5f;
+  float v = acosf(clampf(d.y, -1.f, 1.f)) * (1.f / 3.14159265f);
+  *x = u * w - 0.5f;
+  *y = v * h - 0.5f;
+}
+
+}  // namespace hr

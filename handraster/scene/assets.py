@@ -1,0 +1,75 @@
+"""SceneAssets: the photo and environment pools, occluder meshes and per-view background
+choice. Built once per Renderer; nothing here runs per pixel."""
+from __future__ import annotations
+
+import numpy as np
+
+from handraster.scene.lighting import constant_sh
+
+
+def _rot_x(a):
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def _rot_y(a):
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+# camera frame (x right, y down, z forward) -> environment frame (x right, y up, z back)
+_CAM_TO_ENV = np.diag([1.0, -1.0, -1.0])
+
+
+class SceneAssets:
+    def __init__(self, cfg, seed: int = 0):
+        from handraster.scene.ambient import photo_ambient_sh
+        from handraster.scene.env_maps import EnvPool
+        from handraster.scene.image_pool import ImagePool
+        on_bad = cfg.on_bad_asset
+        self.photos = (ImagePool.from_folder(cfg.background_folder, on_bad=on_bad)
+                       if cfg.background_folder else ImagePool.builtin(seed=0))
+        self.envs = (EnvPool.from_folder(cfg.hdri_folder, on_bad=on_bad)
+                     if cfg.hdri_folder else EnvPool.builtin(seed=0))
+        self.photo_sh = np.stack([photo_ambient_sh(self.photos.image(n)) for n in range(len(self.photos))])
+        self.env_lum = np.array([float(np.mean(self._env(n) @ [0.2126, 0.7152, 0.0722]))
+                                 for n in range(len(self.envs))])
+        w = np.asarray(cfg.background_weights, np.float64)
+        if len(self.envs) == 0:
+            w[1] = 0
+        if len(self.photos) == 0:
+            w[0] = 0
+        self.bg_weights = w / w.sum()
+
+    def _env(self, n):
+        h, w = self.envs.sizes[n]
+        o = self.envs.offsets[n]
+        return self.envs.data[o:o + h * w * 3].reshape(h, w, 3)
+
+    def sample_background(self, rng: np.random.Generator, hw, extrinsics) -> dict:
+        """Background of one view: mode 0 photo (id, affine), 1 environment (id, rotation,
+        exposure), 2 solid colour; plus the ambient SH and the rotation that takes camera-frame
+        normals into the SH's frame."""
+        from handraster.scene.background_sampler import sample_background_affine
+        mode = int(rng.choice(3, p=self.bg_weights))
+        out = dict(mode=mode, id=0, affine=np.zeros((2, 3), np.float32), param=np.zeros(8, np.float32),
+                   env_rot=np.eye(3, dtype=np.float32), sh_rot=np.eye(3, dtype=np.float32))
+        if mode == 0:
+            n = int(rng.integers(len(self.photos)))
+            out["id"] = n
+            out["affine"] = sample_background_affine(rng, tuple(self.photos.sizes[n]), hw).astype(np.float32)
+            out["sh"] = self.photo_sh[n]
+        elif mode == 1:
+            n = int(rng.integers(len(self.envs)))
+            out["id"] = n
+            R = _rot_y(rng.uniform(0, 2 * np.pi)) @ _rot_x(rng.uniform(-0.5, 0.5)) @ _CAM_TO_ENV
+            out["env_rot"] = R.astype(np.float32)
+            out["sh_rot"] = out["env_rot"]
+            exposure = float(rng.uniform(0.6, 1.4) / max(1e-6, self.env_lum[n] * 4.0))
+            out["param"][3] = exposure
+            out["sh"] = (self.envs.sh[n] * exposure).astype(np.float32)
+        else:
+            c = rng.uniform(20, 235, size=3).astype(np.float32)
+            out["param"][:3] = c
+            out["sh"] = constant_sh((c / 255.0) ** 2.2)
+        return out

@@ -1,0 +1,103 @@
+"""SceneConfig: every random factor of the scene renderer, with its range, validated before
+anything is rendered. The dataset generator's YAML config maps onto this (config/ module)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Optional, Tuple
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range; the message names the key, value and range."""
+
+
+def _check(cond: bool, key: str, value, allowed: str):
+    if not cond:
+        raise ConfigError(f"{key}: value {value!r} is not allowed; expected {allowed}")
+
+
+@dataclass
+class SceneConfig:
+    resolution: Tuple[int, int] = (256, 256)          # (H, W) pixels
+    model: str = "default"                           # "default" or a MANO file/folder
+    right_ratio: float = 0.5                         # probability of a right hand
+    pose_source: str = "anatomical"                  # anatomical | library | random
+    shape_std: float = 1.0                           # betas ~ N(0, shape_std^2)
+    # camera (AnyHand): FOV uniform in fov_deg, distance from a normal mixture, any direction
+    camera: str = "anyhand"                          # anyhand | dataset
+    fov_deg: Tuple[float, float] = (30.0, 40.0)
+    distance_means: Tuple[float, ...] = (0.6, 0.7, 1.0)
+    distance_std: float = 0.1
+    dataset_K: Optional[object] = None               # [N, 3, 3] intrinsics for camera="dataset"
+    views: int = 1                                   # views per scene (AnyHand: 2)
+    near: float = 0.05
+    far: float = 10.0
+    center_jitter: float = 0.25                      # hand centre offset, fraction of the free margin
+    # lights
+    lights: Tuple[int, int] = (1, 5)
+    vivid_light_prob: float = 0.15
+    light_intensity: Tuple[float, float] = (1.5, 4.0)
+    ambient: Tuple[float, float] = (0.3, 1.0)        # ambient strength (fraction of the background's)
+    exposure: Tuple[float, float] = (0.8, 1.25)
+    # skin
+    blotch_amp: Tuple[float, float] = (0.03, 0.12)
+    crease: Tuple[float, float] = (0.15, 0.45)
+    skin_roughness: Tuple[float, float] = (0.35, 0.6)
+    # forearm
+    forearm: bool = True
+    sleeve_prob: float = 0.3
+    forearm_length: Tuple[float, float] = (0.06, 0.25)   # visible length from the wrist (m)
+    forearm_mean_color_prob: float = 0.0             # gap paper variant: forearm painted hand-mean colour
+    # objects (occluders)
+    object_prob: float = 0.3
+    object_size: Tuple[float, float] = (0.03, 0.08)  # metres
+    object_random_color_prob: float = 1.0
+    # backgrounds: weights of photo / environment / solid
+    background_weights: Tuple[float, float, float] = (0.7, 0.25, 0.05)
+    background_folder: Optional[str] = None
+    hdri_folder: Optional[str] = None
+    background_depth: float = 0.0                    # constant background plane (m), 0 = none
+    on_bad_asset: str = "error"                      # error | skip
+    write_vertices: bool = False
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        H, W = self.resolution
+        _check(16 <= H <= 4096 and 16 <= W <= 4096, "resolution", self.resolution, "(H, W) with 16 <= H, W <= 4096")
+        _check(0.0 <= self.right_ratio <= 1.0, "right_ratio", self.right_ratio, "a probability in [0, 1]")
+        _check(self.pose_source in ("anatomical", "library", "random"), "pose_source", self.pose_source,
+               "anatomical, library or random")
+        _check(0.0 <= self.shape_std <= 3.0, "shape_std", self.shape_std, "in [0, 3]")
+        _check(self.camera in ("anyhand", "dataset"), "camera", self.camera, "anyhand or dataset")
+        _check(1.0 < self.fov_deg[0] <= self.fov_deg[1] < 170.0, "fov_deg", self.fov_deg,
+               "increasing, within (1, 170) degrees")
+        _check(all(0.1 <= m <= 20 for m in self.distance_means), "distance_means", self.distance_means,
+               "metres in [0.1, 20]")
+        _check(1 <= self.views <= 16, "views", self.views, "1..16")
+        _check(0 < self.near < self.far, "near/far", (self.near, self.far), "0 < near < far")
+        _check(1 <= self.lights[0] <= self.lights[1] <= 5, "lights", self.lights, "1 <= min <= max <= 5")
+        for key in ("right_ratio", "vivid_light_prob", "sleeve_prob", "object_prob",
+                    "forearm_mean_color_prob", "object_random_color_prob"):
+            v = getattr(self, key)
+            _check(0.0 <= v <= 1.0, key, v, "a probability in [0, 1]")
+        for key in ("light_intensity", "ambient", "exposure", "blotch_amp", "crease", "skin_roughness",
+                    "forearm_length", "object_size"):
+            lo, hi = getattr(self, key)
+            _check(0.0 <= lo <= hi, key, (lo, hi), "0 <= min <= max")
+        _check(len(self.background_weights) == 3 and min(self.background_weights) >= 0
+               and sum(self.background_weights) > 0, "background_weights", self.background_weights,
+               "three non-negative weights (photo, environment, solid) with a positive sum")
+        _check(self.camera != "dataset" or self.dataset_K is not None, "dataset_K", None,
+               "an [N, 3, 3] array of intrinsics when camera is 'dataset'")
+        _check(self.on_bad_asset in ("error", "skip"), "on_bad_asset", self.on_bad_asset, "error or skip")
+        _check(self.background_depth >= 0, "background_depth", self.background_depth, ">= 0 metres")
+
+    def replace(self, **kw) -> "SceneConfig":
+        names = {f.name for f in fields(self)}
+        bad = [k for k in kw if k not in names]
+        if bad:
+            raise ConfigError(f"unknown scene config key(s) {bad}")
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d.update(kw)
+        return SceneConfig(**d)

@@ -1,0 +1,73 @@
+"""Light and exposure sampling (camera frame) for the shade kernel's light layout
+(csrc/kernels/shade_common.h: LightParam)."""
+from __future__ import annotations
+
+import numpy as np
+
+N_LIGHT_PARAMS = 12
+MAX_LIGHTS = 5
+
+
+def kelvin_to_rgb(t: float) -> np.ndarray:
+    """Approximate linear RGB of a black body at `t` Kelvin, normalised to max 1 (a fit to
+    the CIE 1931 colours of the Planckian locus, 1,000-40,000 K, after Tanner Helland)."""
+    t = t / 100.0
+    r = 1.0 if t <= 66 else np.clip(329.698727446 * (t - 60) ** -0.1332047592 / 255, 0, 1)
+    g = (np.clip((99.4708025861 * np.log(t) - 161.1195681661) / 255, 0, 1) if t <= 66
+         else np.clip(288.1221695283 * (t - 60) ** -0.0755148492 / 255, 0, 1))
+    b = 1.0 if t >= 66 else (0.0 if t <= 19 else np.clip((138.5177312231 * np.log(t - 10) - 305.0447927307) / 255, 0, 1))
+    rgb = np.array([r, g, b], np.float64) ** 2.2  # the fit is in sRGB-like units
+    return rgb / rgb.max()
+
+
+def light_color(rng: np.random.Generator, vivid_prob: float) -> np.ndarray:
+    """Near-white (2,700-7,500 K) or, with probability vivid_prob, a saturated random hue."""
+    if rng.random() < vivid_prob:
+        h = rng.random()
+        rgb = np.clip(np.abs((h * 6 + np.array([0, 4, 2])) % 6 - 3) - 1, 0, 1)
+        rgb = 0.25 + 0.75 * rgb
+        return rgb / rgb.max()
+    return kelvin_to_rgb(rng.uniform(2700, 7500))
+
+
+def sample_lights(rng: np.random.Generator, cfg, target_cam: np.ndarray):
+    """(lights [5, 12] float32, count) in the camera frame around the hand at `target_cam`.
+
+    1-5 lights; directional (50%), point (30%) or spot (20%); each comes from the camera's side
+    of the hand more often than from behind it (a key light from behind leaves a dark hand)."""
+    n = int(rng.integers(cfg.lights[0], cfg.lights[1] + 1))
+    L = np.zeros((MAX_LIGHTS, N_LIGHT_PARAMS), np.float32)
+    total = rng.uniform(*cfg.light_intensity)
+    share = rng.dirichlet(np.full(n, 1.5)) * total
+    to_cam = -target_cam / np.linalg.norm(target_cam)
+    for k in range(n):
+        d = rng.normal(size=3)
+        d /= np.linalg.norm(d)
+        if np.dot(d, to_cam) < 0 and rng.random() < 0.75:
+            d = d - 2 * np.dot(d, to_cam) * to_cam  # reflect to the camera's hemisphere
+        kind = rng.choice(3, p=[0.5, 0.3, 0.2])
+        color = light_color(rng, cfg.vivid_light_prob) * share[k]
+        L[k, 0] = kind
+        L[k, 7:10] = -d  # travels from the light towards the hand
+        if kind == 0:
+            L[k, 1:4] = color
+        else:
+            dist = rng.uniform(0.4, 2.0)
+            L[k, 4:7] = target_cam + d * dist
+            L[k, 1:4] = color * dist * dist  # same irradiance at the hand as a directional light
+            if kind == 2:
+                outer = np.radians(rng.uniform(15, 45))
+                L[k, 10] = np.cos(outer)
+                L[k, 11] = np.cos(outer * rng.uniform(0.5, 0.9))
+    return L, n
+
+
+# Irradiance SH coefficient of a constant radiance L: E = pi L everywhere, c0 Y00 = pi L.
+Y00 = 0.282095
+
+
+def constant_sh(radiance_rgb: np.ndarray) -> np.ndarray:
+    """[9, 3] SH of the irradiance of a uniform environment of the given linear radiance."""
+    sh = np.zeros((9, 3), np.float32)
+    sh[0] = np.pi * np.asarray(radiance_rgb, np.float32) / Y00
+    return sh

@@ -1,0 +1,154 @@
+"""SceneMesh: the triangle mesh the renderer rasterizes - the hand (+ forearm) followed by a
+superset of occluder meshes (every sample carries all of them; the unused ones collapse to
+a point and cover no pixel), with the static arrays the native stages need."""
+from __future__ import annotations
+
+import numpy as np
+
+from handraster.scene.vertex_attributes import part_labels, vertex_attributes, vertex_face_adjacency
+
+
+def _rodrigues(r):
+    t = np.linalg.norm(r)
+    if t < 1e-12:
+        return np.eye(3)
+    k = r / t
+    Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + np.sin(t) * Kx + (1 - np.cos(t)) * Kx @ Kx
+
+
+class SceneMesh:
+    def __init__(self, cfg, model=None):
+        from handraster.models import load_model
+        if model is None:
+            model = load_model(cfg.model, flat_hand_mean=True)
+        if not cfg.forearm and model.vertex_parts is not None and (model.vertex_parts == 7).any():
+            model = model.without_forearm()
+        self.model = model
+        self.cfg = cfg
+        self.n_hand = model.num_vertices
+        self.hand_faces = model.faces
+        labels = part_labels(model)
+        self.hand_labels = labels
+        attr = vertex_attributes(model)
+        self.frame_ids = np.flatnonzero(labels <= 6)  # keep the hand (not the forearm) in frame
+        # occluders
+        from handraster.scene.meshes import primitive, superset
+        self.object_meshes = [primitive(n) for n in ("box", "cylinder", "sphere", "capsule", "torus")]
+        ov, of, _, ouv, vr, fr = superset(self.object_meshes)
+        self.obj_vertices = ov.astype(np.float32)
+        self.obj_vranges = vr
+        self.n_objects = len(self.object_meshes)
+        oattr = np.zeros((len(ov), attr.shape[1]), np.float32)
+        oattr[:, 0:3] = ov
+        oattr[:, 4] = 1.0
+        oattr[:, 7:9] = ouv
+        self.vattr = np.ascontiguousarray(np.concatenate([attr, oattr]), np.float32)
+        self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
+        self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
+        self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
+        self._library = None
+
+    # ----- poses ---------------------------------------------------------------------------
+    def pose_sampler(self, rng: np.random.Generator) -> np.ndarray:
+        """hand_pose [45] (axis-angle, flat-hand relative) for one scene."""
+        src = self.cfg.pose_source
+        if src == "random":
+            return (rng.normal(size=45) * 0.25).astype(np.float32)
+        from handraster import poses
+        if src == "library":
+            names = list(poses.POSES)
+            base = poses.get_pose(names[rng.integers(len(names))])
+            return (np.asarray(base, np.float32).reshape(45) + rng.normal(size=45).astype(np.float32) * 0.05)
+        return np.asarray(poses.sample_anatomical(1, rng), np.float32).reshape(45)
+
+    # ----- occluders -----------------------------------------------------------------------
+    def place_objects(self, hand_verts: np.ndarray, objects, views) -> np.ndarray:
+        """World vertices [B, V_hand + V_obj, 3]: each sample's chosen occluder scaled, rotated
+        and put between the camera and a random point of the hand; the others collapsed."""
+        B = hand_verts.shape[0]
+        Vo = len(self.obj_vertices)
+        out = np.empty((B, self.n_hand + Vo, 3), np.float32)
+        out[:, : self.n_hand] = hand_verts
+        for b in range(B):
+            anchor = hand_verts[b, self.frame_ids].mean(0)
+            out[b, self.n_hand:] = anchor  # collapsed: zero-area triangles cover no pixel
+            o = objects[b]
+            if o is None:
+                continue
+            E = views[b]["extrinsics"]
+            cam_centre = -E[:3, :3].T @ E[:3, 3]
+            rng_pt = hand_verts[b, self.frame_ids[int(abs(o["offset"][0]) * 1e6) % len(self.frame_ids)]]
+            centre = rng_pt + o["toward_camera"] * (cam_centre - rng_pt) * 0.5 + o["offset"]
+            s, e = self.obj_vranges[o["kind"]]
+            R = _rodrigues(o["rot"])
+            out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
+        return out
+
+    # ----- shading arrays ------------------------------------------------------------------
+    def shade_arrays(self, scenes, views, assets, lut) -> dict:
+        B = len(scenes)
+        mat = np.zeros((B, 40), np.float32)
+        lights = np.zeros((B, 5, 12), np.float32)
+        nl = np.zeros(B, np.int32)
+        sh = np.zeros((B, 9, 3), np.float32)
+        sh_rot = np.zeros((B, 3, 3), np.float32)
+        mode = np.zeros(B, np.int32)
+        bid = np.zeros(B, np.int32)
+        aff = np.zeros((B, 2, 3), np.float32)
+        bpar = np.zeros((B, 8), np.float32)
+        env_rot = np.zeros((B, 3, 3), np.float32)
+        for b, (s, v) in enumerate(zip(scenes, views)):
+            sk, fa, ob = s["skin"], s["forearm"], s["object"]
+            m = mat[b]
+            m[0:3], m[3:6], m[6:9] = sk["back"], sk["palm"], sk["nail"]
+            m[9], m[10], m[11], m[12] = sk["blotch_amp"], sk["blotch_freq"], sk["noise_seed"], sk["roughness"]
+            m[13], m[14], m[15] = sk["spec"], sk["wrap"], sk["crease"]
+            m[16] = 1.0 if fa["sleeve"] else 0.0
+            if fa["mean_color"]:  # gap paper variant: forearm painted with the hand's mean colour
+                m[16], m[17:20], m[20:23], m[23] = 1.0, sk["back"], sk["back"], 0
+            else:
+                m[17:20], m[20:23], m[23] = fa["color_a"], fa["color_b"], fa["pattern"]
+            m[24] = fa["freq"]
+            m[25] = fa["length"] if fa["enabled"] else -1.0
+            if ob is not None:
+                m[26:29], m[29:32] = ob["color_a"], ob["color_b"]
+                m[32], m[33], m[34] = ob["pattern"], ob["freq"], ob["roughness"]
+            m[35] = v["exposure"]
+            m[36:39] = sk["sss_tint"]
+            lights[b], nl[b] = v["lights"], v["n_lights"]
+            bg = v["background"]
+            sh[b] = bg["sh"] * v["ambient"]
+            sh_rot[b], env_rot[b] = bg["sh_rot"], bg["env_rot"]
+            mode[b], bid[b], aff[b], bpar[b] = bg["mode"], bg["id"], bg["affine"], bg["param"]
+            bpar[b, 4] = self.cfg.background_depth
+        Kinv = np.linalg.inv(np.stack([v["K"] for v in views]).astype(np.float64)).astype(np.float32)
+        ph, eh = assets.photos, assets.envs
+        return dict(vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=lights, nlights=nl, sh=sh,
+                    sh_rot=sh_rot, bg_mode=mode, bg_id=bid, bg_affine=aff, bg_param=bpar, Kinv=Kinv,
+                    env_rot=env_rot, pool=ph.data, pool_off=ph.offsets.astype(np.int64),
+                    pool_hw=ph.sizes.astype(np.int32), env=eh.data, env_off=eh.offsets.astype(np.int64),
+                    env_hw=eh.sizes.astype(np.int32), lin2srgb=lut)
+
+    def describe(self, scene: dict, view: dict) -> dict:
+        """JSON-able parameters of one sample (camera, lights, background, skin, object)."""
+        def j(x):
+            if isinstance(x, dict):
+                return {k: j(v) for k, v in x.items()}
+            if isinstance(x, np.ndarray):
+                return x.tolist()
+            if isinstance(x, (np.floating, np.integer, np.bool_)):
+                return x.item()
+            return x
+        bg = view["background"]
+        return j(dict(
+            camera=dict(fov_x_deg=float(np.degrees(2 * np.arctan(self.cfg.resolution[1] / 2 / view["K"][0, 0])))),
+            lights=dict(count=view["n_lights"], params=view["lights"][: view["n_lights"]]),
+            exposure=view["exposure"], ambient=view["ambient"],
+            background=dict(mode=["photo", "environment", "solid"][bg["mode"]], id=bg["id"],
+                            name=(self._bg_name(bg)), affine=bg["affine"], param=bg["param"]),
+            skin={k: v for k, v in scene["skin"].items()}, forearm=scene["forearm"],
+            object=scene["object"]))
+
+    def _bg_name(self, bg):
+        return None

@@ -1,0 +1,116 @@
+"""Renderer: batches of posed hands -> RGB-D samples with exact labels (issue 5).
+
+    r = Renderer(SceneConfig(resolution=(256, 256)))
+    batch = r.render(np.arange(64), seed=0)      # RenderBatch (handraster/data/schema.py)
+
+Pipeline per batch (all batched; nothing per pixel in Python): scene/view parameters
+(scene/sampling.py) -> native skinning -> occluder placement -> native vertex stage (world ->
+camera -> clip) and normals -> native rasterizer -> native shade/composite (kernels/shade.h)
+-> labels (scene/labels.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from handraster import _native
+from handraster.data.schema import RenderBatch
+from handraster.scene.config import SceneConfig
+from handraster.scene.labels import compute_labels
+from handraster.scene.mesh_setup import SceneMesh
+from handraster.scene.sampling import sample_scene, sample_view
+
+_LIN2SRGB = None
+
+
+def lin2srgb_lut() -> np.ndarray:
+    """uint8 [4096]: linear 0..1 -> sRGB byte (IEC 61966-2-1)."""
+    global _LIN2SRGB
+    if _LIN2SRGB is None:
+        x = np.linspace(0, 1, 4096)
+        s = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+        _LIN2SRGB = np.clip(np.round(s * 255), 0, 255).astype(np.uint8)
+    return _LIN2SRGB
+
+
+class Renderer:
+    """Renders RenderBatches from a SceneConfig on the CPU (numpy) backend."""
+
+    def __init__(self, cfg: SceneConfig | None = None, model=None):
+        from handraster.scene.assets import SceneAssets
+        self.cfg = cfg or SceneConfig()
+        self.mesh = SceneMesh(self.cfg, model)
+        self.assets = SceneAssets(self.cfg)
+        self.resolution = tuple(self.cfg.resolution)
+
+    # ----- parameters ----------------------------------------------------------------------
+    def sample_params(self, indices, seed: int):
+        cfg = self.cfg
+        scenes = {}
+        out = []
+        for i in np.asarray(indices, np.int64):
+            s, v = int(i) // cfg.views, int(i) % cfg.views
+            if s not in scenes:
+                scenes[s] = sample_scene(cfg, seed, s, self.mesh.pose_sampler, self.mesh.n_objects)
+            out.append((int(i), s, v, scenes[s]))
+        return out
+
+    # ----- the batch -----------------------------------------------------------------------
+    def render(self, indices, seed: int = 0) -> RenderBatch:
+        cfg = self.cfg
+        H, W = self.resolution
+        items = self.sample_params(indices, seed)
+        B = len(items)
+        mesh = self.mesh
+        sc = [it[3] for it in items]
+        right = np.array([s["right"] for s in sc])
+        hp = np.stack([s["hand_pose"] for s in sc])
+        betas = np.stack([s["betas"] for s in sc])
+        go = np.stack([s["global_orient"] for s in sc])
+        skinned = mesh.model.forward(hp, betas, go)
+        verts = skinned.vertices
+        joints = skinned.joints
+        flip = np.where(right, 1.0, -1.0).astype(np.float32)
+        verts[..., 0] *= flip[:, None]  # left hands: the mirror image (DESIGN.md "Hands")
+        joints[..., 0] *= flip[:, None]
+        views = [sample_view(cfg, seed, s, v, verts[k][mesh.frame_ids], self.assets)
+                 for k, (_, s, v, _) in enumerate(items)]
+        world = mesh.place_objects(verts, [s["object"] for s in sc], views)
+        K = np.stack([vw["K"] for vw in views])
+        E = np.stack([vw["extrinsics"] for vw in views])
+        nf = np.tile(np.array([cfg.near, cfg.far], np.float32), (B, 1))
+        mod = _native.native("cpu")
+        V = world.shape[1]
+        p_cam = np.empty((B, V, 3), np.float32)
+        clip = np.empty((B, V, 4), np.float32)
+        mod.vertex_stage(world, np.ascontiguousarray(E[:, :3, :4]), K, nf, H, W, p_cam, clip)
+        nrm = np.empty((B, V, 3), np.float32)
+        mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm)
+        from handraster.raster import rasterize
+        rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
+        arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
+        rgb = np.empty((B, H, W, 3), np.uint8)
+        depth = np.empty((B, H, W), np.float32)
+        mask = np.empty((B, H, W), np.uint8)
+        arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, rgb=rgb, depth=depth, mask=mask)
+        mod.shade(arrays, H, W)
+        labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right)
+        gorient = go.copy()
+        hand_pose = hp.copy()
+        from handraster.models.mirror import mirror_pose
+        if (~right).any():  # left-hand parameters are those of the left (mirrored) model
+            gorient[~right] = mirror_pose(go[~right])
+            hand_pose[~right] = mirror_pose(hp[~right])
+        params = [mesh.describe(s, vw) for s, vw in zip(sc, views)]
+        batch = RenderBatch(
+            rgb=rgb, depth=depth, mask=mask, K=K, extrinsics=E, right=right, global_orient=gorient,
+            hand_pose=hand_pose, betas=betas, transl=np.zeros((B, 3), np.float32),
+            index=np.array([it[0] for it in items], np.int64), seed=int(seed),
+            model_name=mesh.model.name, params=params,
+            vertices=p_cam[:, : mesh.n_hand] if cfg.write_vertices else None,
+            faces=mesh.hand_faces if cfg.write_vertices else None, **labels)
+        return batch
+
+
+def render_sample(index: int = 0, seed: int = 0, cfg: SceneConfig | None = None) -> dict:
+    """One sample as a dict (see RenderBatch.sample)."""
+    return Renderer(cfg).render(np.array([index]), seed).sample(0)
