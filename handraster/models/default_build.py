@@ -18,6 +18,7 @@ from handraster.models.default_shape import NUM_SAMPLES, population, principal_c
 
 REGRESSOR_SUPPORT = 24     # nearest template vertices a joint is regressed from
 REGRESSOR_RIDGE = 1e-3     # pull toward uniform weights (relative to the data term)
+WRIST_CUT_TARGET = 0.015   # m proximal to the wrist joint: where the hand part ends
 
 
 def fit_joint_regressor(X: np.ndarray, J: np.ndarray, template: np.ndarray) -> np.ndarray:
@@ -50,6 +51,28 @@ def fit_joint_regressor(X: np.ndarray, J: np.ndarray, template: np.ndarray) -> n
     return reg
 
 
+def _open_edges(quads: np.ndarray) -> np.ndarray:
+    e = np.sort(np.concatenate([quads[:, [0, 1]], quads[:, [1, 2]], quads[:, [2, 3]], quads[:, [3, 0]]]), 1)
+    key = e[:, 0] * (int(quads.max()) + 1) + e[:, 1]
+    u, first, c = np.unique(key, return_index=True, return_counts=True)
+    return e[first[c == 1]]
+
+
+def wrist_line(template: np.ndarray, quads: np.ndarray, target: float = WRIST_CUT_TARGET) -> float:
+    """x of the hand / forearm boundary: the cut x <= c (canonical frame, forearm along +x)
+    whose open boundary is one edge loop of the quad mesh lying flattest across the forearm,
+    preferring loops near ``target`` (a little proximal to the wrist joint, like MANO's)."""
+    best = None
+    for c in np.arange(0.0, 0.04, 0.0005):
+        keep = (template[:, 0] <= c)[quads].all(1)
+        b = np.unique(_open_edges(quads[keep]))
+        span = np.ptp(template[b, 0])
+        score = span + 0.2 * abs(c - target)
+        if best is None or score < best[0]:
+            best = (score, c)
+    return best[1]
+
+
 def _fan_cap(loop: np.ndarray, centre: int) -> np.ndarray:
     """Triangles closing an open boundary loop (ordered as its edges appear in the faces)
     with a centre vertex; each boundary edge is walked backwards so normals point out."""
@@ -73,7 +96,16 @@ def build_default_arrays() -> dict:
     shapes, joints = np.stack(shapes), np.stack(joints)
     template, shapedirs, explained = principal_components(shapes)
     J_regressor = fit_joint_regressor(shapes, joints[:, :16], template)
-    joint_err = np.abs(np.einsum("jk,skc->sjc", J_regressor, shapes) - joints[:, :16])
+    # part 7 (forearm) = everything proximal to a clean edge loop just above the wrist, so
+    # that without_forearm() leaves a clean wrist opening (the rig-weight boundary zigzags)
+    cut = wrist_line(template, piece.quads)
+    parts = piece.parts.copy()
+    parts[template[:, 0] > cut] = 7
+    parts[(template[:, 0] <= cut) & (parts == 7)] = 1
+    joint_err = np.linalg.norm(np.einsum("jk,skc->sjc", J_regressor, shapes) - joints[:, :16], axis=-1)
+    # the regressed wrist at the origin exactly, for every shape (pure translations)
+    template = template - J_regressor[0] @ template
+    shapedirs = shapedirs - np.einsum("k,kcs->cs", J_regressor[0], shapedirs)[None]
 
     # forearm cap: one centre vertex, a linear function of the cut loop (so it follows shape)
     loop = piece.cut_loop
@@ -82,7 +114,7 @@ def build_default_arrays() -> dict:
     shapedirs = np.concatenate([shapedirs, shapedirs[loop].mean(0, keepdims=True)])
     weights = np.concatenate([piece.weights, np.eye(1, 16)])
     J_regressor = np.concatenate([J_regressor, np.zeros((16, 1))], 1)
-    parts = np.concatenate([piece.parts, [7]]).astype(np.uint8)
+    parts = np.concatenate([parts, [7]]).astype(np.uint8)
     nail = np.concatenate([piece.nail, [0.0]])
     q, quv = piece.quads, piece.quads_uv
     faces = np.concatenate([q[:, [0, 1, 2]], q[:, [0, 2, 3]], _fan_cap(loop, centre)])
@@ -90,7 +122,7 @@ def build_default_arrays() -> dict:
     faces_uv = np.concatenate([quv[:, [0, 1, 2]], quv[:, [0, 2, 3]], cap_uv])
     weights[:, :] = np.where(weights < 1e-6, 0.0, weights)
     weights /= weights.sum(1, keepdims=True)
-    stats = dict(explained_variance=explained, joint_fit_max_m=float(joint_err.max()),
+    stats = dict(explained_variance=explained, wrist_line_m=cut, joint_fit_max_m=float(joint_err.max()),
                  joint_fit_mean_m=float(joint_err.mean()), population=NUM_SAMPLES)
     arrays = dict(
         v_template=v_template.astype(np.float32), shapedirs=shapedirs.astype(np.float32),

@@ -105,10 +105,10 @@ def population(base_ids: np.ndarray, n: int = NUM_SAMPLES, seed: int = SEED) -> 
     index_map = np.full(len(base.vertices), -1, np.int64)
     index_map[base_ids] = np.arange(len(base_ids))
     ph = sample_phenotypes(n, np.random.default_rng(seed))
-    X = np.broadcast_to(base.vertices[base_ids], (n, len(base_ids), 3)).copy()
-    for path, w in macro_target_weights(ph):
-        X += w[:, None, None] * mh.read_target(path, index_map)[None]
-    return X
+    weighted = macro_target_weights(ph)
+    W = np.stack([w for _, w in weighted], 1)                               # [n, T]
+    T = np.stack([mh.read_target(path, index_map).reshape(-1) for path, _ in weighted])
+    return base.vertices[base_ids][None] + (W @ T).reshape(n, len(base_ids), 3)
 
 
 def principal_components(X: np.ndarray, k: int = NUM_BETAS):
@@ -119,8 +119,13 @@ def principal_components(X: np.ndarray, k: int = NUM_BETAS):
     n = len(X)
     mean = X.mean(0)
     D = (X - mean).reshape(n, -1)
-    _, s, Vt = np.linalg.svd(D, full_matrices=False)
-    comps = Vt[:k].reshape(k, -1, 3)
+    # eigen-decomposition of the small n x n Gram matrix (same components as an SVD of D,
+    # much cheaper than a LAPACK SVD of the n x 3K matrix)
+    w, U = np.linalg.eigh(D @ D.T)
+    order = np.argsort(w)[::-1]
+    w, U = np.clip(w[order], 0, None), U[:, order]
+    s = np.sqrt(w)
+    comps = ((U[:, :k].T @ D) / s[:k, None]).reshape(k, -1, 3)
     outward = (mean - mean.mean(0)).reshape(1, -1, 3)
     sign = np.where((comps * outward).sum((1, 2)) < 0, -1.0, 1.0)
     dirs = comps * (sign * s[:k] / np.sqrt(n - 1))[:, None, None]

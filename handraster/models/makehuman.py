@@ -120,7 +120,7 @@ def read_target(path: Path, index_map: np.ndarray) -> np.ndarray:
     with gzip.open(path, "rb") as f:
         raw = f.read()
     if raw.strip():
-        a = np.array(raw.split(), np.float64).reshape(-1, 4)
+        a = np.fromstring(raw.decode("ascii"), dtype=np.float64, sep=" ").reshape(-1, 4)
         rows = index_map[a[:, 0].astype(np.int64)]
         keep = rows >= 0
         out[rows[keep]] = a[keep, 1:]
