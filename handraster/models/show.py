@@ -47,18 +47,22 @@ def posed_vertices(model, pose_name: str, betas=None) -> np.ndarray:
 
 
 def render_grid(model, poses: Sequence[str], views: Sequence[str], size: int = 320,
-                parts: bool = False, betas=None) -> np.ndarray:
-    """uint8 [len(poses)*size, len(views)*size, 3] image of every pose in every view."""
+                parts: bool = False, betas=None, frame_hand: bool = True) -> np.ndarray:
+    """uint8 [len(poses)*size, len(views)*size, 3] image of every pose in every view.
+    frame_hand: fit the panels to the hand (the forearm runs off the bottom edge)."""
     col = vertex_colors(model, parts)
     verts = [posed_vertices(model, p, betas) for p in poses]
+    fit = np.ones(model.num_vertices, bool)
+    if frame_hand and model.vertex_parts is not None and (model.vertex_parts != 7).any():
+        fit = model.vertex_parts != 7
     rows = []
     for v in verts:
         row = []
         for name in views:
             R = VIEWS[name]
-            allp = np.concatenate([u @ R.T for u in verts])
+            allp = np.concatenate([u[fit] @ R.T for u in verts])
             centre = (allp[:, :2].min(0) + allp[:, :2].max(0)) / 2
-            extent = (allp[:, :2].max(0) - allp[:, :2].min(0)).max() * 1.05
+            extent = (allp[:, :2].max(0) - allp[:, :2].min(0)).max() * 1.1
             row.append(render(v, model.faces, col, R, size, centre, extent))
         rows.append(np.concatenate(row, 1))
     return np.concatenate(rows, 0)
@@ -73,6 +77,7 @@ def main(argv=None) -> int:
     ap.add_argument("--side", default="right", choices=("right", "left"))
     ap.add_argument("--no-forearm", action="store_true", help="drop the forearm part")
     ap.add_argument("--parts", action="store_true", help="colour by part label")
+    ap.add_argument("--frame-all", action="store_true", help="fit the whole mesh, forearm included")
     ap.add_argument("--betas", default=None, help="comma-separated shape values")
     ap.add_argument("--out", default="hand.png")
     a = ap.parse_args(argv)
@@ -83,7 +88,8 @@ def main(argv=None) -> int:
     if a.no_forearm:
         model = model.without_forearm()
     betas = None if a.betas is None else [float(x) for x in a.betas.split(",")]
-    img = render_grid(model, a.pose.split(","), a.views.split(","), a.size, a.parts, betas)
+    img = render_grid(model, a.pose.split(","), a.views.split(","), a.size, a.parts, betas,
+                      frame_hand=not a.frame_all)
     Image.fromarray(img).save(a.out)
     print(a.out)
     return 0
