@@ -77,6 +77,8 @@ def test_pool_from_folder(tmp_path):
     assert p.sizes.tolist() == [[128, 85], [40, 30], [64, 64], [50, 60]]
     assert (p.image(3)[:, :, 0] == p.image(3)[:, :, 2]).all()  # grey -> RGB
     assert len(ImagePool.from_folder(tmp_path, recursive=False)) == 3
+    small = ImagePool.from_folder(tmp_path, max_side=16, min_side=4)  # the JPEG takes the DCT-draft path
+    assert small.sizes[2].tolist() == [16, 16] and abs(small.image(2).mean() - big[:64, :64].mean()) < 8
     (tmp_path / "e_bad.jpg").write_bytes(b"\xff\xd8 truncated garbage")
     with pytest.raises(AssetError, match=r"background image '.*e_bad\.jpg': cannot decode") as ei:
         ImagePool.from_folder(tmp_path)

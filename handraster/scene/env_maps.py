@@ -75,6 +75,11 @@ def _area_resample_axis(a: np.ndarray, n_out: int, axis: int) -> np.ndarray:
     n_in = a.shape[axis]
     if n_in == n_out:
         return a
+    if n_in % n_out == 0:  # integer factor: plain block means
+        a = np.moveaxis(a, axis, 0)
+        k = n_in // n_out
+        out = a.reshape((n_out, k) + a.shape[1:]).mean(axis=1, dtype=np.float64)
+        return np.moveaxis(out, 0, axis)
     a = np.moveaxis(a, axis, 0).astype(np.float64)
     C = np.concatenate([np.zeros((1,) + a.shape[1:]), np.cumsum(a, axis=0)])
     x = np.arange(n_out + 1) * (n_in / n_out)
@@ -195,9 +200,10 @@ class EnvPool:
         return cls.from_maps(maps, names)
 
     @classmethod
-    def builtin(cls, seed: int = 0, n: int = 8, width: int = 1024) -> "EnvPool":
+    def builtin(cls, seed: int = 0, n: int = 8, width: int = 512) -> "EnvPool":
         """n procedural maps (skies with sun, overcast, sunset, rooms, studio) of [width/2,
-        width], deterministic in seed; cached, read-only. Default: 8 x 6 MiB = 48 MiB."""
+        width], deterministic in seed; cached, read-only. Default: 8 x 1.5 MiB = 12 MiB and
+        ~0.4 s of CPU; width=1024 (sharper when seen as a background): 48 MiB, ~1.6 s."""
         return _builtin_env(int(seed), int(n), int(width))
 
     def __len__(self) -> int:
