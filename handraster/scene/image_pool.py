@@ -45,7 +45,7 @@ def _load_photo(path: str, max_side: int, min_side: int) -> np.ndarray:
     try:
         with Image.open(path) as im:
             W0, H0 = im.size
-            if im.format == "JPEG" and max(W0, H0) > 2 * max_side:
+            if im.format == "JPEG" and max(W0, H0) > max_side:
                 # DCT-domain decode at 1/2, 1/4 or 1/8 scale, never below the target size
                 s = max_side / max(W0, H0)
                 im.draft("RGB", (int(np.ceil(W0 * s)), int(np.ceil(H0 * s))))
