@@ -26,10 +26,11 @@ def _unit(rng, n):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _freeimage_ok():
+def _freeimage_ok(tmp_path):
     try:
         import imageio.v2 as iio
-        iio.imwrite("/dev/null", np.zeros((2, 4, 3), np.float32), format="HDR-FI")
+        iio.imwrite(tmp_path / "probe.hdr", np.ones((2, 4, 3), np.float32), format="HDR-FI")
+        (tmp_path / "probe.hdr").unlink()
         return True
     except Exception:
         return False
@@ -249,7 +250,7 @@ def test_hdr_files_roundtrip_and_env_pool(tmp_path):
     write_radiance_hdr(tmp_path / "ours.hdr", env)
     back = read_radiance_hdr(tmp_path / "ours.hdr")
     assert (np.abs(back - env) <= env.max(axis=2, keepdims=True) * 2 ** -7).all()  # RGBE quantisation
-    if _freeimage_ok():  # a real RLE-compressed .hdr written by imageio's FreeImage plugin
+    if _freeimage_ok(tmp_path):  # a real RLE-compressed .hdr written by imageio's FreeImage plugin
         import imageio.v2 as iio
         iio.imwrite(tmp_path / "fi.hdr", env, format="HDR-FI")
         ref = iio.imread(tmp_path / "fi.hdr", format="HDR-FI")
