@@ -23,7 +23,6 @@ _CAM_TO_ENV = np.diag([1.0, -1.0, -1.0])
 
 class SceneAssets:
     def __init__(self, cfg, seed: int = 0):
-        from handraster.scene.ambient import photo_ambient_sh
         from handraster.scene.env_maps import EnvPool
         from handraster.scene.image_pool import ImagePool
         on_bad = cfg.on_bad_asset
@@ -31,7 +30,7 @@ class SceneAssets:
                        if cfg.background_folder else ImagePool.builtin(seed=0))
         self.envs = (EnvPool.from_folder(cfg.hdri_folder, on_bad=on_bad)
                      if cfg.hdri_folder else EnvPool.builtin(seed=0))
-        self.photo_sh = np.stack([photo_ambient_sh(self.photos.image(n)) for n in range(len(self.photos))])
+        self.photo_sh = self.photos.ambient_sh()
         self.env_lum = np.array([float(np.mean(self._env(n) @ [0.2126, 0.7152, 0.0722]))
                                  for n in range(len(self.envs))])
         w = np.asarray(cfg.background_weights, np.float64)

@@ -80,7 +80,8 @@ class SceneMesh:
             cam_centre = -E[:3, :3].T @ E[:3, 3]
             rng_pt = hand_verts[b, self.frame_ids[int(abs(o["offset"][0]) * 1e6) % len(self.frame_ids)]]
             centre = rng_pt + o["toward_camera"] * (cam_centre - rng_pt) * 0.5 + o["offset"]
-            s, e = self.obj_vranges[o["kind"]]
+            s, cnt = self.obj_vranges[o["kind"]]
+            e = s + cnt
             R = _rodrigues(o["rot"])
             out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
         return out
