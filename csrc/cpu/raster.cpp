@@ -3,23 +3,31 @@
 // pass that turns ids into (u, v, z/w, id + 1). Per-triangle math: kernels/raster.h.
 //
 // Coverage must be bit-identical with the numpy twin, so floating-point contraction is off
-// for this file (the snapping and clipping doubles are computed op by op).
+// for this file (the snapping and clipping doubles are computed op by op). The two hot loops
+// are compiled twice (AVX2 and baseline x86-64) and picked at load time.
 #pragma GCC optimize("fp-contract=off")
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "kernels/raster.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HR_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define HR_MULTIVERSION
+#endif
+
 namespace hr {
 namespace {
 
 struct Scratch {
-  std::vector<float> z;       // depth buffer of the task's rows
-  std::vector<int32_t> id;    // triangle id + 1 of the nearest fragment, 0 = background
-  std::vector<TriSetup> tris; // per-image triangle setups (image mode)
+  std::vector<float> z;        // depth buffer of the task's rows
+  std::vector<int32_t> id;     // triangle id + 1 of the nearest fragment, 0 = background
+  std::vector<TriSetup> tris;  // per-image triangle setups (image mode)
 };
 
 Scratch& thread_scratch() {
@@ -27,15 +35,44 @@ Scratch& thread_scratch() {
   return s;
 }
 
+// Fan triangles whose vertices span at most this many 1/256 px get int32 edge functions
+// evaluated relative to their bbox: |E| < 2^31 there, and the loop vectorises.
+constexpr int64_t kSmallExtent = 64 * kSubpixel;
+
 // Draws triangle s (id1 = id + 1) into rows [y0, y1) of a band buffer (row stride W).
 // Triangles arrive in increasing id order, so a strict `<` gives ties to the smaller id.
-inline void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
-                          float* zb, int32_t* ib) {
-  if (s.by1 < y0 || s.by0 >= y1) return;
+HR_MULTIVERSION
+void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
+                   int32_t* ib) {
   for (int k = 1; k + 1 < s.n; ++k) {
     EdgeFns e;
     if (!edge_setup(s, k, W, H, &e)) continue;
     const int ya = std::max<int>(e.by0, y0), yb = std::min<int>(e.by1, y1 - 1);
+    if (ya > yb) continue;
+    const float zx = s.zx;
+    if (e.extent <= kSmallExtent) {
+      const int nx = e.bx1 - e.bx0 + 1, xo = e.bx0 - s.ox;
+      int32_t r0 = (int32_t)(e.A[0] * e.bx0 + e.B[0] * ya + e.C[0]);
+      int32_t r1 = (int32_t)(e.A[1] * e.bx0 + e.B[1] * ya + e.C[1]);
+      int32_t r2 = (int32_t)(e.A[2] * e.bx0 + e.B[2] * ya + e.C[2]);
+      const int32_t A0 = (int32_t)e.A[0], A1 = (int32_t)e.A[1], A2 = (int32_t)e.A[2];
+      const int32_t B0 = (int32_t)e.B[0], B1 = (int32_t)e.B[1], B2 = (int32_t)e.B[2];
+      for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
+        int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W + e.bx0;
+        const float zrow = s.zc + s.zy * (float)(py - s.oy);
+        for (int x = 0; x < nx; ++x) {
+          const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
+          const float z = zrow + zx * (float)(xo + x);  // == pixel_depth(s, px, py)
+          const float zo = zr[x];
+          const int32_t io = ir[x];
+          const bool nearer = (inside >= 0) & (z < zo);  // bitwise: no branch, vectorises
+          zr[x] = nearer ? z : zo;
+          ir[x] = nearer ? id1 : io;
+        }
+      }
+      continue;
+    }
     for (int py = ya; py <= yb; ++py) {
       int xl, xr;
       row_span(e, py, &xl, &xr);
@@ -43,10 +80,12 @@ inline void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, 
       int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W;
       const float zrow = s.zc + s.zy * (float)(py - s.oy);
       for (int px = xl; px <= xr; ++px) {
-        const float z = zrow + s.zx * (float)(px - s.ox);  // == pixel_depth(s, px, py)
-        const bool nearer = z < zr[px];
-        zr[px] = nearer ? z : zr[px];
-        ir[px] = nearer ? id1 : ir[px];
+        const float z = zrow + zx * (float)(px - s.ox);
+        const float zo = zr[px];
+        const int32_t io = ir[px];
+        const bool nearer = z < zo;
+        zr[px] = nearer ? z : zo;
+        ir[px] = nearer ? id1 : io;
       }
     }
   }
@@ -54,8 +93,9 @@ inline void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, 
 
 // Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] is the setup
 // of triangle id.
-inline void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first, int y0,
-                         int y1, const float* zb, const int32_t* ib) {
+HR_MULTIVERSION
+void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first, int y0, int y1,
+                  const float* zb, const int32_t* ib) {
   const int W = p.W;
   for (int py = y0; py < y1; ++py) {
     const size_t row = ((size_t)b * p.H + py) * W;
@@ -63,16 +103,13 @@ inline void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int
     float* db = p.rast_db ? p.rast_db + row * 4 : nullptr;
     const float* zr = zb + (size_t)(py - y0) * W;
     const int32_t* ir = ib + (size_t)(py - y0) * W;
+    std::memset(out, 0, sizeof(float) * 4 * W);
+    if (db) std::memset(db, 0, sizeof(float) * 4 * W);
     for (int px = 0; px < W; ++px) {
       const int32_t id1 = ir[px];
-      float* o = out + (size_t)px * 4;
-      float* d = db ? db + (size_t)px * 4 : nullptr;
-      if (id1 == 0) {
-        o[0] = o[1] = o[2] = o[3] = 0.f;
-        if (d) d[0] = d[1] = d[2] = d[3] = 0.f;
-      } else {
-        resolve_pixel(tris[id1 - 1 - first], px, py, zr[px], (float)id1, o, d);
-      }
+      if (id1 == 0) continue;
+      resolve_pixel(tris[id1 - 1 - first], px, py, zr[px], (float)id1, out + (size_t)px * 4,
+                    db ? db + (size_t)px * 4 : nullptr);
     }
   }
 }
@@ -87,13 +124,12 @@ inline void image_range(const RasterParams& p, int b, int* first, int* count) {
   }
 }
 
-inline const float* image_pos(const RasterParams& p, int b) {
-  return p.pos + (p.pos_batched ? (size_t)b * p.V * 4 : 0);
-}
-
-inline void setup_one(const RasterParams& p, const float* pos, int t, TriSetup* s) {
+inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t, TriSetup* s) {
   const int32_t* f = p.tri + (size_t)t * 3;
-  setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, p.W,
+  const size_t base = p.pos_batched ? (size_t)b * p.V : 0;
+  const float* pos = p.pos + base * 4;
+  const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
+  setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, p.W,
                  p.H, s);
 }
 
@@ -105,16 +141,15 @@ void prepare_band(Scratch& sc, size_t pixels) {
 }
 
 // One task per image: setup, draw and resolve stay in this thread's cache.
-void render_image(const RasterParams& p, int b) {
+void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
   Scratch& sc = thread_scratch();
   int first, count;
   image_range(p, b, &first, &count);
-  const float* pos = image_pos(p, b);
   sc.tris.resize(std::max(count, 1));
   prepare_band(sc, (size_t)p.H * p.W);
   for (int t = 0; t < count; ++t) {
     TriSetup& s = sc.tris[t];
-    setup_one(p, pos, first + t, &s);
+    setup_one(p, b, vs, first + t, &s);
     if (s.n) draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data());
   }
   resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data());
@@ -128,9 +163,14 @@ void raster_run(const RasterParams& p, StreamHandle) {
   const int nthreads = omp_get_max_threads();
   const int64_t work = (int64_t)p.B * p.H * p.W + (int64_t)p.B * p.tcap * 16;
   const bool parallel = nthreads > 1 && work >= 32768;
+  // Vertices are projected and snapped once (range mode: once for all images).
+  const int64_t nv = (int64_t)(p.pos_batched ? p.B : 1) * p.V;
+  std::vector<VertexSnap> vs(std::max<int64_t>(nv, 1));
+#pragma omp parallel for schedule(static) if (parallel && nv >= 4096)
+  for (int64_t i = 0; i < nv; ++i) vs[i] = snap_vertex(p.pos + i * 4, p.W, p.H);
   if (p.B >= nthreads || !parallel) {
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (int b = 0; b < p.B; ++b) render_image(p, b);
+    for (int b = 0; b < p.B; ++b) render_image(p, vs.data(), b);
     return;
   }
   // Fewer images than threads: set triangles up in parallel, then split images into bands.
@@ -142,7 +182,7 @@ void raster_run(const RasterParams& p, StreamHandle) {
     int first, count;
     image_range(p, b, &first, &count);
     tris[i].n = 0;
-    if (t < count) setup_one(p, image_pos(p, b), first + t, &tris[i]);
+    if (t < count) setup_one(p, b, vs.data(), first + t, &tris[i]);
   }
   const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
   const int band_h = (p.H + bands - 1) / bands;
@@ -157,7 +197,8 @@ void raster_run(const RasterParams& p, StreamHandle) {
     image_range(p, b, &first, &count);
     const TriSetup* ts = tris.data() + (size_t)b * p.tcap;
     for (int t = 0; t < count; ++t)
-      if (ts[t].n) draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data());
+      if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
+        draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data());
     resolve_rows(p, b, ts, first, y0, y1, sc.z.data(), sc.id.data());
   }
 }

@@ -109,28 +109,55 @@ HR_HD void centre_range(int64_t a, int64_t b, int64_t* lo, int64_t* hi) {
   *hi = floor_div(b - kSubpixel / 2, kSubpixel);
 }
 
-// Builds s from the three clip-space vertices. Returns false (s.n = 0) when the triangle
-// can cover no pixel: non-finite input, zero area, outside the view volume.
-HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, int W, int H,
-                          TriSetup* s) {
+// Per-vertex part of triangle setup, computed once per vertex and image on the CPU: the
+// snapped screen position (valid when the vertex needs no clipping) and outcodes.
+enum : uint32_t {
+  kOutFrustum = 0x3f,    // bits 0-5: outside x >= -w, x <= w, y >= -w, y <= w, z >= -w, z <= w
+  kNeedsClip = 1u << 8,  // outside the depth range or the guard band: clip the triangle
+  kVertexInvalid = 1u << 9,    // non-finite coordinates: the triangle draws nothing
+};
+struct VertexSnap {
+  int32_t x, y;    // rint((x / w + 1) W 128), rint((y / w + 1) H 128); only without kNeedsClip
+  uint32_t flags;
+};
+
+// Snapped position of a clip-space point with w > 0 inside the guard band.
+HR_HD void snap_point(const double* v, int W, int H, int32_t* X, int32_t* Y) {
+  *X = (int32_t)rint(rn_mul(rn_add(rn_div(v[0], v[3]), 1.0), (double)W * (kSubpixel / 2)));
+  *Y = (int32_t)rint(rn_mul(rn_add(rn_div(v[1], v[3]), 1.0), (double)H * (kSubpixel / 2)));
+}
+
+HR_HD VertexSnap snap_vertex(const float* p, int W, int H) {
+  VertexSnap r{0, 0, 0};
+  const double v[4] = {(double)p[0], (double)p[1], (double)p[2], (double)p[3]};
+  if (!finite_d(v[0]) || !finite_d(v[1]) || !finite_d(v[2]) || !finite_d(v[3])) {
+    r.flags = kVertexInvalid;
+    return r;
+  }
+  for (int k = 0; k < 6; ++k) {
+    const int c = k >> 1;  // x, y, z against -w (k even) and +w (k odd)
+    const double d = (k & 1) ? v[3] - v[c] : v[3] + v[c];
+    r.flags |= (d < 0.0) ? (1u << k) : 0u;
+  }
+  const double g = raster_guard(W, H);
+  for (int k = 0; k < 6; ++k) r.flags |= clip_plane(v, k, g) < 0.0 ? kNeedsClip : 0u;
+  if (!(v[3] > 0.0)) r.flags |= kNeedsClip;  // only (0, 0, 0, 0) gets here; clipping drops it
+  if (!(r.flags & kNeedsClip)) snap_point(v, W, H, &r.x, &r.y);
+  return r;
+}
+
+// Builds s from the three clip-space vertices and their VertexSnap (snap_vertex of each).
+// Returns false (s.n = 0) when the triangle can cover no pixel: non-finite input, zero area,
+// outside the view volume.
+HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, const VertexSnap* vs,
+                          int W, int H, TriSetup* s) {
   s->n = 0;
+  const uint32_t any = vs[0].flags | vs[1].flags | vs[2].flags;
+  if ((any & kVertexInvalid) || (vs[0].flags & vs[1].flags & vs[2].flags & kOutFrustum)) return false;
   double P[3][4];
   const float* src[3] = {p0, p1, p2};
   for (int i = 0; i < 3; ++i)
-    for (int c = 0; c < 4; ++c) {
-      P[i][c] = (double)src[i][c];
-      if (!finite_d(P[i][c])) return false;
-    }
-  // Trivial reject: all vertices outside one frustum plane.
-  for (int k = 0; k < 6; ++k) {
-    const int c = k >> 1;  // x, y, z against -w (k even) and +w (k odd)
-    int outside = 0;
-    for (int i = 0; i < 3; ++i) {
-      double d = (k & 1) ? P[i][3] - P[i][c] : P[i][3] + P[i][c];
-      outside += d < 0.0;
-    }
-    if (outside == 3) return false;
-  }
+    for (int c = 0; c < 4; ++c) P[i][c] = (double)src[i][c];
   // Homogeneous barycentric coefficients: q_i = (a_i Xn + b_i Yn + c_i) / det.
   double a[3], b[3], c[3];
   for (int i = 0; i < 3; ++i) {
@@ -139,35 +166,36 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, int
     b[i] = P[k][0] * P[j][3] - P[j][0] * P[k][3];
     c[i] = P[j][0] * P[k][1] - P[k][0] * P[j][1];
   }
-  double det = P[0][0] * a[0] + P[1][0] * a[1] + P[2][0] * a[2];
+  const double det = P[0][0] * a[0] + P[1][0] * a[1] + P[2][0] * a[2];
   if (det == 0.0 || !finite_d(det)) return false;
-  // Clip when any vertex leaves the depth range or the guard band.
-  const double g = raster_guard(W, H);
-  double poly[2][kMaxPolyVerts][4];
-  int n = 3, cur = 0;
-  for (int i = 0; i < 3; ++i)
-    for (int k = 0; k < 4; ++k) poly[0][i][k] = P[i][k];
-  for (int k = 0; k < 6; ++k) {
-    bool any_out = false;
-    for (int i = 0; i < n; ++i) any_out |= clip_plane(poly[cur][i], k, g) < 0.0;
-    if (!any_out) continue;
-    n = clip_polygon(poly[cur], n, k, g, poly[cur ^ 1]);
-    cur ^= 1;
-    if (n < 3) return false;
+  int n = 3;
+  if (!(any & kNeedsClip)) {
+    for (int i = 0; i < 3; ++i) { s->vx[i] = vs[i].x; s->vy[i] = vs[i].y; }
+  } else {
+    // Clip against the depth range and the guard band, then snap the polygon.
+    const double g = raster_guard(W, H);
+    double poly[2][kMaxPolyVerts][4];
+    int cur = 0;
+    for (int i = 0; i < 3; ++i)
+      for (int k = 0; k < 4; ++k) poly[0][i][k] = P[i][k];
+    for (int k = 0; k < 6; ++k) {
+      bool any_out = false;
+      for (int i = 0; i < n; ++i) any_out |= clip_plane(poly[cur][i], k, g) < 0.0;
+      if (!any_out) continue;
+      n = clip_polygon(poly[cur], n, k, g, poly[cur ^ 1]);
+      cur ^= 1;
+      if (n < 3) return false;
+    }
+    for (int i = 0; i < n; ++i) {
+      const double* v = poly[cur][i];
+      if (!(v[3] > 0.0)) return false;
+      snap_point(v, W, H, &s->vx[i], &s->vy[i]);
+    }
   }
-  // Project and snap: X = rint((x / w + 1) * W * 128), in 1/256 px.
-  int64_t xmin = INT64_MAX, xmax = INT64_MIN, ymin = INT64_MAX, ymax = INT64_MIN;
-  for (int i = 0; i < n; ++i) {
-    const double* v = poly[cur][i];
-    if (!(v[3] > 0.0)) return false;
-    double X = rint(rn_mul(rn_add(rn_div(v[0], v[3]), 1.0), (double)W * (kSubpixel / 2)));
-    double Y = rint(rn_mul(rn_add(rn_div(v[1], v[3]), 1.0), (double)H * (kSubpixel / 2)));
-    if (!finite_d(X) || !finite_d(Y)) return false;
-    int64_t xi = (int64_t)X, yi = (int64_t)Y;
-    s->vx[i] = (int32_t)xi;
-    s->vy[i] = (int32_t)yi;
-    xmin = xi < xmin ? xi : xmin; xmax = xi > xmax ? xi : xmax;
-    ymin = yi < ymin ? yi : ymin; ymax = yi > ymax ? yi : ymax;
+  int64_t xmin = s->vx[0], xmax = s->vx[0], ymin = s->vy[0], ymax = s->vy[0];
+  for (int i = 1; i < n; ++i) {
+    xmin = s->vx[i] < xmin ? s->vx[i] : xmin; xmax = s->vx[i] > xmax ? s->vx[i] : xmax;
+    ymin = s->vy[i] < ymin ? s->vy[i] : ymin; ymax = s->vy[i] > ymax ? s->vy[i] : ymax;
   }
   int64_t bx0, bx1, by0, by1;
   centre_range(xmin, xmax, &bx0, &bx1);
@@ -178,11 +206,11 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, int
   s->bx0 = (int32_t)bx0; s->bx1 = (int32_t)bx1; s->by0 = (int32_t)by0; s->by1 = (int32_t)by1;
   s->ox = (int32_t)bx0; s->oy = (int32_t)by0;
   // Resolve coefficients relative to the origin pixel, in pixel units.
+  const double inv = 1.0 / det, sx = inv * (2.0 / W), sy = inv * (2.0 / H);
   const double Xo = (2.0 * bx0 + 1.0) / W - 1.0, Yo = (2.0 * by0 + 1.0) / H - 1.0;
   double zx = 0.0, zy = 0.0, zc = 0.0;
   for (int i = 0; i < 3; ++i) {
-    double qx = a[i] / det * (2.0 / W), qy = b[i] / det * (2.0 / H);
-    double qc = (a[i] * Xo + b[i] * Yo + c[i]) / det;
+    const double qx = a[i] * sx, qy = b[i] * sy, qc = (a[i] * Xo + b[i] * Yo + c[i]) * inv;
     s->qx[i] = (float)qx; s->qy[i] = (float)qy; s->qc[i] = (float)qc;
     zx += qx * P[i][2]; zy += qy * P[i][2]; zc += qc * P[i][2];
   }
@@ -200,6 +228,7 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, int
 struct EdgeFns {
   int64_t A[3], B[3], C[3];
   int32_t bx0, by0, bx1, by1;  // bbox of this fan triangle within the viewport
+  int64_t extent;              // max(x extent, y extent) of its vertices, 1/256 px
 };
 
 HR_HD bool edge_setup(const TriSetup& s, int k, int W, int H, EdgeFns* e) {
@@ -222,6 +251,7 @@ HR_HD bool edge_setup(const TriSetup& s, int k, int W, int H, EdgeFns* e) {
   int64_t bx0, bx1, by0, by1;
   centre_range(xmin, xmax, &bx0, &bx1);
   centre_range(ymin, ymax, &by0, &by1);
+  e->extent = (xmax - xmin) > (ymax - ymin) ? (xmax - xmin) : (ymax - ymin);
   e->bx0 = (int32_t)(bx0 < s.bx0 ? s.bx0 : bx0);
   e->by0 = (int32_t)(by0 < s.by0 ? s.by0 : by0);
   e->bx1 = (int32_t)(bx1 > s.bx1 ? s.bx1 : bx1);
