@@ -32,17 +32,16 @@ constexpr int kMaxResolution = 16384;
 // Round-to-nearest double arithmetic that nvcc may not fuse into FMAs, so the CPU, the CUDA
 // module and the numpy twin snap exactly the same vertex positions (host code is built
 // without FMA contraction: see cpu/raster.cpp).
-#if HR_DEVICE_CODE
-HR_HD double rn_mul(double a, double b) { return __dmul_rn(a, b); }
-HR_HD double rn_add(double a, double b) { return __dadd_rn(a, b); }
-HR_HD double rn_sub(double a, double b) { return __dsub_rn(a, b); }
-HR_HD double rn_div(double a, double b) { return __ddiv_rn(a, b); }
+#if defined(__CUDA_ARCH__)
+#define HR_RN(dev, host) return dev
 #else
-HR_HD double rn_mul(double a, double b) { return a * b; }
-HR_HD double rn_add(double a, double b) { return a + b; }
-HR_HD double rn_sub(double a, double b) { return a - b; }
-HR_HD double rn_div(double a, double b) { return a / b; }
+#define HR_RN(dev, host) return host
 #endif
+HR_HD double rn_mul(double a, double b) { HR_RN(__dmul_rn(a, b), a * b); }
+HR_HD double rn_add(double a, double b) { HR_RN(__dadd_rn(a, b), a + b); }
+HR_HD double rn_sub(double a, double b) { HR_RN(__dsub_rn(a, b), a - b); }
+HR_HD double rn_div(double a, double b) { HR_RN(__ddiv_rn(a, b), a / b); }
+#undef HR_RN
 HR_HD bool finite_d(double x) { return x - x == 0.0; }
 HR_HD int64_t floor_div(int64_t a, int64_t b) {  // b > 0
   int64_t q = a / b;
