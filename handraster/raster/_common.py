@@ -7,6 +7,7 @@ tensors (the ops are forward-only for now).
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -94,3 +95,41 @@ def check_cpu_flag(op: str, bad: Any, what: str) -> None:
     would synchronise; the kernels write NaN there instead)."""
     if _native.device_of(bad) == "cpu" and int(np.asarray(_native.for_native(bad))[0]):
         raise ValueError(f"handraster.{op}: {what}")
+
+
+# --- output recycling --------------------------------------------------------------------
+# A fresh multi-megabyte output costs the kernel a page fault and a zero fill per page, which
+# for a 64 x 256 x 256 batch is as much time as rasterizing it. CPU outputs therefore come
+# from a small pool: a buffer is handed out again only when nothing else references it (the
+# caller dropped the previous result and every view of it), so results are never shared.
+_POOL: dict = {}
+_POOL_KEYS = 8           # distinct (shape, dtype) kinds kept
+_POOL_PER_KEY = 2        # buffers per kind (double buffering: old result alive during a call)
+_POOL_MAX_BYTES = 1 << 28
+
+
+def pooled_empty(shape, like: Any, dtype=np.float32) -> Any:
+    """Uninitialised output like _native.empty, recycled for numpy / torch CPU callers."""
+    shape = tuple(int(s) for s in shape)
+    lib = _native.lib_of(like)
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if _native.device_of(like) != "cpu" or lib == "cupy" or nbytes < (1 << 20) or nbytes > _POOL_MAX_BYTES:
+        return _native.empty(shape, like, dtype)
+    key = (shape, np.dtype(dtype).str)
+    bufs = _POOL.pop(key, [])
+    _POOL[key] = bufs  # most recently used last
+    arr = None
+    for b in bufs:
+        if sys.getrefcount(b) <= 3:  # the list, the loop variable, getrefcount's argument
+            arr = b
+            break
+    if arr is None:
+        arr = np.empty(shape, dtype)
+        if len(bufs) < _POOL_PER_KEY:
+            bufs.append(arr)
+    while len(_POOL) > _POOL_KEYS:
+        _POOL.pop(next(iter(_POOL)))
+    if lib == "torch":
+        import torch
+        return torch.from_numpy(arr)
+    return arr

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from handraster import _native
-from handraster.raster._common import check_cpu_flag, contiguous, pick_backend
+from handraster.raster._common import check_cpu_flag, contiguous, pick_backend, pooled_empty
 
 
 class TopologyHash:
@@ -80,7 +80,7 @@ def antialias(color: Any, rast: Any, pos: Any, tri: Any, topology_hash: Any = No
         raise ValueError("handraster.antialias: topology_hash must come from "
                          "antialias_construct_topology_hash")
     mod = _native.module_for(color)
-    out = _native.empty(tuple(color.shape), like=color)
+    out = pooled_empty(tuple(color.shape), like=color)
     bad = _native.zeros((1,), like=color, dtype=np.int32)
     mod.antialias_forward(_native.for_native(color), _native.for_native(rast),
                           _native.for_native(pos), _native.for_native(tri),

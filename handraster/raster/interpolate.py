@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from handraster import _native
-from handraster.raster._common import check_cpu_flag, contiguous, pick_backend
+from handraster.raster._common import check_cpu_flag, contiguous, pick_backend, pooled_empty
 
 
 def interpolate(attr: Any, rast: Any, tri: Any, rast_db: Any = None,
@@ -44,8 +44,8 @@ def interpolate(attr: Any, rast: Any, tri: Any, rast_db: Any = None,
         diff = np.asarray(list(diff_attrs), dtype=np.int32)
     nd = 0 if diff is None else len(diff)
     mod = _native.module_for(rast)
-    out = _native.empty(shape[:3] + (A,), like=rast)
-    out_da = _native.empty(shape[:3] + (2 * nd,), like=rast)
+    out = pooled_empty(shape[:3] + (A,), like=rast)
+    out_da = pooled_empty(shape[:3] + (2 * nd,), like=rast)
     bad = _native.zeros((1,), like=rast, dtype=np.int32)
     if diff is not None:
         diff = _native.asarray(diff, like=rast, dtype=np.int32)

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from handraster import _native
-from handraster.raster._common import contiguous, pick_backend, split_context
+from handraster.raster._common import contiguous, pick_backend, pooled_empty, split_context
 
 
 def rasterize(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -65,8 +65,8 @@ def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges
     else:
         B = int(pos.shape[0]) if ndim == 3 else 0
     mod = _native.module_for(pos)
-    rast = _native.empty((B, h, w, 4), like=pos)
-    rast_db = _native.empty((B, h, w, 4 if grad_db else 0), like=pos)
+    rast = pooled_empty((B, h, w, 4), like=pos)
+    rast_db = pooled_empty((B, h, w, 4 if grad_db else 0), like=pos)
     scratch = None
     if _native.device_of(pos) == "cuda":
         tcap = int(tri.shape[0]) if ranges is None else int(max(ranges[:, 1].max(initial=0), 0))

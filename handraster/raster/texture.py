@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from handraster import _native
-from handraster.raster._common import contiguous, pick_backend
+from handraster.raster._common import contiguous, pick_backend, pooled_empty
 
 FILTERS = {"nearest": 0, "linear": 1, "linear-mipmap-nearest": 2, "linear-mipmap-linear": 3}
 BOUNDARIES = {"wrap": 0, "clamp": 1, "zero": 2}
@@ -103,7 +103,7 @@ def texture(tex: Any, uv: Any, uv_da: Any = None, mip_level_bias: Any = None, mi
     shape = tuple(getattr(uv, "shape", ()))
     if len(shape) != 4:
         raise ValueError(f"handraster.texture: argument 'uv' must be [B, H, W, 2], got shape {shape}")
-    out = _native.empty(shape[:3] + (int(packed.shape[2]),), like=uv)
+    out = pooled_empty(shape[:3] + (int(packed.shape[2]),), like=uv)
     mod.texture_forward(_native.for_native(packed), h, w, max_level, _native.for_native(uv),
                         _native.for_native(uv_da), _native.for_native(mip_level_bias),
                         _native.for_native(out), filt, BOUNDARIES[boundary_mode],
