@@ -4,5 +4,3 @@ The core import needs only numpy and the native extension; torch is imported laz
 torch tensor is passed in or a torch-only feature (the VAE prior, fitting) is used.
 """
 __version__ = "0.1.0"
-
-from handraster import raster as dr  # noqa: E402  nvdiffrast-style alias: handraster.dr.rasterize(...)
