@@ -24,10 +24,15 @@
 namespace hr {
 namespace {
 
+// Band buffers are kept clean between tasks: draw records the x range it touched in each
+// row, and resolve resets exactly that range, so an image costs time in proportion to what
+// it covers rather than to its size.
 struct Scratch {
-  std::vector<float> z;        // depth buffer of the task's rows
+  std::vector<float> z;        // depth buffer of the task's rows (+inf = empty)
   std::vector<int32_t> id;     // triangle id + 1 of the nearest fragment, 0 = background
+  std::vector<int32_t> x0, x1; // per row: touched x range [x0, x1], empty when x0 > x1
   std::vector<TriSetup> tris;  // per-image triangle setups (image mode)
+  int W = 0;
 };
 
 Scratch& thread_scratch() {
@@ -43,7 +48,7 @@ constexpr int64_t kSmallExtent = 64 * kSubpixel;
 // Triangles arrive in increasing id order, so a strict `<` gives ties to the smaller id.
 HR_MULTIVERSION
 void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
-                   int32_t* ib) {
+                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
   for (int k = 1; k + 1 < s.n; ++k) {
     EdgeFns e;
     if (!edge_setup(s, k, W, H, &e)) continue;
@@ -58,6 +63,8 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       const int32_t A0 = (int32_t)e.A[0], A1 = (int32_t)e.A[1], A2 = (int32_t)e.A[2];
       const int32_t B0 = (int32_t)e.B[0], B1 = (int32_t)e.B[1], B2 = (int32_t)e.B[2];
       for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+        rx0[py - y0] = std::min<int32_t>(rx0[py - y0], e.bx0);
+        rx1[py - y0] = std::max<int32_t>(rx1[py - y0], e.bx1);
         float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
         int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W + e.bx0;
         const float zrow = s.zc + s.zy * (float)(py - s.oy);
@@ -76,6 +83,9 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
     for (int py = ya; py <= yb; ++py) {
       int xl, xr;
       row_span(e, py, &xl, &xr);
+      if (xl > xr) continue;
+      rx0[py - y0] = std::min<int32_t>(rx0[py - y0], xl);
+      rx1[py - y0] = std::max<int32_t>(rx1[py - y0], xr);
       float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
       int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W;
       const float zrow = s.zc + s.zy * (float)(py - s.oy);
@@ -95,21 +105,28 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
 // of triangle id.
 HR_MULTIVERSION
 void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first, int y0, int y1,
-                  const float* zb, const int32_t* ib) {
+                  float* zb, int32_t* ib, int32_t* rx0, int32_t* rx1) {
   const int W = p.W;
   for (int py = y0; py < y1; ++py) {
     const size_t row = ((size_t)b * p.H + py) * W;
     float* out = p.rast + row * 4;
     float* db = p.rast_db ? p.rast_db + row * 4 : nullptr;
-    const float* zr = zb + (size_t)(py - y0) * W;
-    const int32_t* ir = ib + (size_t)(py - y0) * W;
+    float* zr = zb + (size_t)(py - y0) * W;
+    int32_t* ir = ib + (size_t)(py - y0) * W;
+    const int xa = rx0[py - y0], xb = rx1[py - y0];
     std::memset(out, 0, sizeof(float) * 4 * W);
     if (db) std::memset(db, 0, sizeof(float) * 4 * W);
-    for (int px = 0; px < W; ++px) {
+    for (int px = xa; px <= xb; ++px) {
       const int32_t id1 = ir[px];
       if (id1 == 0) continue;
       resolve_pixel(tris[id1 - 1 - first], px, py, zr[px], (float)id1, out + (size_t)px * 4,
                     db ? db + (size_t)px * 4 : nullptr);
+    }
+    if (xa <= xb) {  // leave the band clean for the next task
+      std::fill(zr + xa, zr + xb + 1, std::numeric_limits<float>::infinity());
+      std::fill(ir + xa, ir + xb + 1, 0);
+      rx0[py - y0] = W;
+      rx1[py - y0] = -1;
     }
   }
 }
@@ -133,11 +150,15 @@ inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t,
                  p.H, s);
 }
 
-void prepare_band(Scratch& sc, size_t pixels) {
-  sc.z.resize(pixels);
-  sc.id.resize(pixels);
-  std::fill(sc.z.begin(), sc.z.end(), std::numeric_limits<float>::infinity());
-  std::fill(sc.id.begin(), sc.id.end(), 0);
+// Makes the thread's band buffers hold `rows` clean rows of width W.
+void prepare_band(Scratch& sc, int rows, int W) {
+  const size_t pixels = (size_t)rows * W;
+  if (sc.W == W && sc.z.size() >= pixels && sc.x0.size() >= (size_t)rows) return;
+  sc.W = W;
+  sc.z.assign(std::max(pixels, sc.z.size()), std::numeric_limits<float>::infinity());
+  sc.id.assign(sc.z.size(), 0);
+  sc.x0.assign(std::max<size_t>(rows, sc.x0.size()), W);
+  sc.x1.assign(sc.x0.size(), -1);
 }
 
 // One task per image: setup, draw and resolve stay in this thread's cache.
@@ -146,13 +167,16 @@ void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
   int first, count;
   image_range(p, b, &first, &count);
   sc.tris.resize(std::max(count, 1));
-  prepare_band(sc, (size_t)p.H * p.W);
+  prepare_band(sc, p.H, p.W);
   for (int t = 0; t < count; ++t) {
     TriSetup& s = sc.tris[t];
     setup_one(p, b, vs, first + t, &s);
-    if (s.n) draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data());
+    if (s.n)
+      draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+                    sc.x1.data());
   }
-  resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data());
+  resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+               sc.x1.data());
 }
 
 }  // namespace
@@ -192,14 +216,15 @@ void raster_run(const RasterParams& p, StreamHandle) {
     const int y1 = std::min(p.H, y0 + band_h);
     if (y0 >= y1) continue;
     Scratch& sc = thread_scratch();
-    prepare_band(sc, (size_t)(y1 - y0) * p.W);
+    prepare_band(sc, y1 - y0, p.W);
     int first, count;
     image_range(p, b, &first, &count);
     const TriSetup* ts = tris.data() + (size_t)b * p.tcap;
     for (int t = 0; t < count; ++t)
       if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
-        draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data());
-    resolve_rows(p, b, ts, first, y0, y1, sc.z.data(), sc.id.data());
+        draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data(),
+                      sc.x0.data(), sc.x1.data());
+    resolve_rows(p, b, ts, first, y0, y1, sc.z.data(), sc.id.data(), sc.x0.data(), sc.x1.data());
   }
 }
 
