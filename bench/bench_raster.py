@@ -149,20 +149,23 @@ def main():
         print(f"peer: unavailable ({type(e).__name__}: {e}); install libegl1 libegl-mesa0 "
               "libgl1-mesa-dri and moderngl to compare")
     bench_ours(batches[0], tri, normals)  # warm-up (thread pool, allocator)
-    rast_rates, both_rates, peer_rates = [], [], []
+    rast_rates, both_rates, peer_rates, cpu_ours, cpu_peer = [], [], [], [], []
+    n = len(batches) * BATCH
     for _ in range(args.rounds):
         tr = tb = 0.0
+        c = time.process_time()  # CPU time of all our threads: robust on a busy machine
         for pos in batches:
             a, b, rast = bench_ours(pos, tri, normals)
             tr, tb = tr + a, tb + b
-        n = len(batches) * BATCH
+        cpu_ours.append((time.process_time() - c) / n)
         rast_rates.append(n / tr)
         both_rates.append(n / tb)
         if peer is not None:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             for pos in batches:
                 out = peer.render(pos)
             peer_rates.append(n / (time.perf_counter() - t))
+            cpu_peer.append((time.process_time() - c) / n)
     ours, ours_r = statistics.median(both_rates), statistics.median(rast_rates)
     cover = (rast[..., 3] > 0).mean()
     print(f"mean coverage {cover:.1%} of the pixels")
@@ -175,6 +178,9 @@ def main():
         agree = ((depth < 1.0) == mine).mean()
         print(f"llvmpipe draw + read colour & depth : {theirs:8.0f} images/s")
         print(f"ratio (handraster / llvmpipe)       : {ours / theirs:8.2f}x   (coverage agreement {agree:.2%})")
+        co, cp = statistics.median(cpu_ours), statistics.median(cpu_peer)
+        print(f"CPU time per image (all threads)    : handraster {1e6 * co:.0f} us, llvmpipe {1e6 * cp:.0f} us "
+              f"-> {cp / co:.2f}x less CPU")
     else:
         print("ratio: n/a (no llvmpipe peer)")
 
