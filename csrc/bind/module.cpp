@@ -11,4 +11,8 @@ PYBIND11_MODULE(HR_MODULE_NAME, m) {
   m.def("synchronize", [](std::uintptr_t stream) { hr::synchronize(stream); }, pybind11::arg("stream") = 0);
   hr::bind_skin(m);
   hr::bind_scene(m);
+  hr::bind_raster(m);
+  hr::bind_interpolate(m);
+  hr::bind_texture(m);
+  hr::bind_antialias(m);
 }

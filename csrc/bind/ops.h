@@ -5,4 +5,8 @@
 namespace hr {
 void bind_skin(pybind11::module_& m);
 void bind_scene(pybind11::module_& m);
+void bind_raster(pybind11::module_& m);
+void bind_interpolate(pybind11::module_& m);
+void bind_texture(pybind11::module_& m);
+void bind_antialias(pybind11::module_& m);
 }  // namespace hr

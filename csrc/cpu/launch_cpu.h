@@ -43,7 +43,9 @@ void launch_isa(const typename Op::Params& p, int64_t n) {
     for (int64_t i = 0; i < n; ++i) Op::run(i, p);
     return;
   }
-#pragma omp parallel for schedule(static)
+  // guided: big chunks first, small ones last, so a thread the OS preempts (a shared 2-core
+  // machine) does not hold up the others at the end of the loop.
+#pragma omp parallel for schedule(guided, 1024)
   for (int64_t i = 0; i < n; ++i) Op::run(i, p);
 }
 }  // namespace HR_ISA_NS

@@ -1,0 +1,237 @@
+// raster.cpp: the CPU rasterizer - OpenMP over images (or over image bands when there are
+// fewer images than threads), a depth + id buffer per task that stays in L2, and a resolve
+// pass that turns ids into (u, v, z/w, id + 1). Per-triangle math: kernels/raster.h.
+//
+// Coverage must be bit-identical with the numpy twin, so floating-point contraction is off
+// for this file (the snapping and clipping doubles are computed op by op). The two hot loops
+// are compiled twice (AVX2 and baseline x86-64) and picked at load time.
+#pragma GCC optimize("fp-contract=off")
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "kernels/raster.h"
+
+// This file has its own launcher and does its own ISA multiversioning (target_clones below),
+// so only the baseline compile of the per-ISA builds (cpu/launch_cpu.h) defines it.
+#if !defined(HR_CPU_ISA) || HR_CPU_ISA == 0
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HR_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define HR_MULTIVERSION
+#endif
+
+namespace hr {
+namespace {
+
+// Band buffers are kept clean between tasks: draw records the x range it touched in each
+// row, and resolve resets exactly that range, so an image costs time in proportion to what
+// it covers rather than to its size.
+struct Scratch {
+  std::vector<float> z;        // depth buffer of the task's rows (+inf = empty)
+  std::vector<int32_t> id;     // triangle id + 1 of the nearest fragment, 0 = background
+  std::vector<int32_t> x0, x1; // per row: touched x range [x0, x1], empty when x0 > x1
+  std::vector<TriSetup> tris;  // per-image triangle setups (image mode)
+  int W = 0;
+};
+
+Scratch& thread_scratch() {
+  static thread_local Scratch s;
+  return s;
+}
+
+// Fan triangles whose vertices span at most this many 1/256 px get int32 edge functions
+// evaluated relative to their bbox: |E| < 2^31 there, and the loop vectorises.
+constexpr int64_t kSmallExtent = 64 * kSubpixel;
+
+// Draws triangle s (id1 = id + 1) into rows [y0, y1) of a band buffer (row stride W).
+// Triangles arrive in increasing id order, so a strict `<` gives ties to the smaller id.
+HR_MULTIVERSION
+void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
+                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
+  for (int k = 1; k + 1 < s.n; ++k) {
+    EdgeFns e;
+    if (!edge_setup(s, k, W, H, &e)) continue;
+    const int ya = std::max<int>(e.by0, y0), yb = std::min<int>(e.by1, y1 - 1);
+    if (ya > yb) continue;
+    const float zx = s.zx;
+    if (e.extent <= kSmallExtent) {
+      const int nx = e.bx1 - e.bx0 + 1, xo = e.bx0 - s.ox;
+      int32_t r0 = (int32_t)(e.A[0] * e.bx0 + e.B[0] * ya + e.C[0]);
+      int32_t r1 = (int32_t)(e.A[1] * e.bx0 + e.B[1] * ya + e.C[1]);
+      int32_t r2 = (int32_t)(e.A[2] * e.bx0 + e.B[2] * ya + e.C[2]);
+      const int32_t A0 = (int32_t)e.A[0], A1 = (int32_t)e.A[1], A2 = (int32_t)e.A[2];
+      const int32_t B0 = (int32_t)e.B[0], B1 = (int32_t)e.B[1], B2 = (int32_t)e.B[2];
+      for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+        rx0[py - y0] = std::min<int32_t>(rx0[py - y0], e.bx0);
+        rx1[py - y0] = std::max<int32_t>(rx1[py - y0], e.bx1);
+        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
+        int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W + e.bx0;
+        const float zrow = s.zc + s.zy * (float)(py - s.oy);
+        for (int x = 0; x < nx; ++x) {
+          const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
+          const float z = zrow + zx * (float)(xo + x);  // == pixel_depth(s, px, py)
+          const float zo = zr[x];
+          const int32_t io = ir[x];
+          const bool nearer = (inside >= 0) & (z < zo);  // bitwise: no branch, vectorises
+          zr[x] = nearer ? z : zo;
+          ir[x] = nearer ? id1 : io;
+        }
+      }
+      continue;
+    }
+    for (int py = ya; py <= yb; ++py) {
+      int xl, xr;
+      row_span(e, py, &xl, &xr);
+      if (xl > xr) continue;
+      rx0[py - y0] = std::min<int32_t>(rx0[py - y0], xl);
+      rx1[py - y0] = std::max<int32_t>(rx1[py - y0], xr);
+      float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
+      int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W;
+      const float zrow = s.zc + s.zy * (float)(py - s.oy);
+      for (int px = xl; px <= xr; ++px) {
+        const float z = zrow + zx * (float)(px - s.ox);
+        const float zo = zr[px];
+        const int32_t io = ir[px];
+        const bool nearer = z < zo;
+        zr[px] = nearer ? z : zo;
+        ir[px] = nearer ? id1 : io;
+      }
+    }
+  }
+}
+
+// Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] is the setup
+// of triangle id.
+HR_MULTIVERSION
+void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first, int y0, int y1,
+                  float* zb, int32_t* ib, int32_t* rx0, int32_t* rx1) {
+  const int W = p.W;
+  for (int py = y0; py < y1; ++py) {
+    const size_t row = ((size_t)b * p.H + py) * W;
+    float* out = p.rast + row * 4;
+    float* db = p.rast_db ? p.rast_db + row * 4 : nullptr;
+    float* zr = zb + (size_t)(py - y0) * W;
+    int32_t* ir = ib + (size_t)(py - y0) * W;
+    const int xa = rx0[py - y0], xb = rx1[py - y0];
+    std::memset(out, 0, sizeof(float) * 4 * W);
+    if (db) std::memset(db, 0, sizeof(float) * 4 * W);
+    for (int px = xa; px <= xb; ++px) {
+      const int32_t id1 = ir[px];
+      if (id1 == 0) continue;
+      resolve_pixel(tris[id1 - 1 - first], px, py, zr[px], (float)id1, out + (size_t)px * 4,
+                    db ? db + (size_t)px * 4 : nullptr);
+    }
+    if (xa <= xb) {  // leave the band clean for the next task
+      std::fill(zr + xa, zr + xb + 1, std::numeric_limits<float>::infinity());
+      std::fill(ir + xa, ir + xb + 1, 0);
+      rx0[py - y0] = W;
+      rx1[py - y0] = -1;
+    }
+  }
+}
+
+inline void image_range(const RasterParams& p, int b, int* first, int* count) {
+  if (p.ranges) {
+    *first = p.ranges[2 * b];
+    *count = p.ranges[2 * b + 1];
+  } else {
+    *first = 0;
+    *count = p.T;
+  }
+}
+
+inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t, TriSetup* s) {
+  const int32_t* f = p.tri + (size_t)t * 3;
+  const size_t base = p.pos_batched ? (size_t)b * p.V : 0;
+  const float* pos = p.pos + base * 4;
+  const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
+  setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, p.W,
+                 p.H, s);
+}
+
+// Makes the thread's band buffers hold `rows` clean rows of width W.
+void prepare_band(Scratch& sc, int rows, int W) {
+  const size_t pixels = (size_t)rows * W;
+  if (sc.W == W && sc.z.size() >= pixels && sc.x0.size() >= (size_t)rows) return;
+  sc.W = W;
+  sc.z.assign(std::max(pixels, sc.z.size()), std::numeric_limits<float>::infinity());
+  sc.id.assign(sc.z.size(), 0);
+  sc.x0.assign(std::max<size_t>(rows, sc.x0.size()), W);
+  sc.x1.assign(sc.x0.size(), -1);
+}
+
+// One task per image: setup, draw and resolve stay in this thread's cache.
+void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
+  Scratch& sc = thread_scratch();
+  int first, count;
+  image_range(p, b, &first, &count);
+  sc.tris.resize(std::max(count, 1));
+  prepare_band(sc, p.H, p.W);
+  for (int t = 0; t < count; ++t) {
+    TriSetup& s = sc.tris[t];
+    setup_one(p, b, vs, first + t, &s);
+    if (s.n)
+      draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+                    sc.x1.data());
+  }
+  resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+               sc.x1.data());
+}
+
+}  // namespace
+
+int64_t raster_scratch_bytes(int, int, int, int) { return 0; }
+
+void raster_run(const RasterParams& p, StreamHandle) {
+  const int nthreads = omp_get_max_threads();
+  const int64_t work = (int64_t)p.B * p.H * p.W + (int64_t)p.B * p.tcap * 16;
+  const bool parallel = nthreads > 1 && work >= 32768;
+  // Vertices are projected and snapped once (range mode: once for all images).
+  const int64_t nv = (int64_t)(p.pos_batched ? p.B : 1) * p.V;
+  std::vector<VertexSnap> vs(std::max<int64_t>(nv, 1));
+#pragma omp parallel for schedule(static) if (parallel && nv >= 4096)
+  for (int64_t i = 0; i < nv; ++i) vs[i] = snap_vertex(p.pos + i * 4, p.W, p.H);
+  if (p.B >= nthreads || !parallel) {
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
+    for (int b = 0; b < p.B; ++b) render_image(p, vs.data(), b);
+    return;
+  }
+  // Fewer images than threads: set triangles up in parallel, then split images into bands.
+  std::vector<TriSetup> tris((size_t)p.B * std::max(p.tcap, 1));
+  const int64_t ntri = (int64_t)p.B * p.tcap;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < ntri; ++i) {
+    const int b = (int)(i / p.tcap), t = (int)(i % p.tcap);
+    int first, count;
+    image_range(p, b, &first, &count);
+    tris[i].n = 0;
+    if (t < count) setup_one(p, b, vs.data(), first + t, &tris[i]);
+  }
+  const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
+  const int band_h = (p.H + bands - 1) / bands;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int task = 0; task < p.B * bands; ++task) {
+    const int b = task / bands, y0 = (task % bands) * band_h;
+    const int y1 = std::min(p.H, y0 + band_h);
+    if (y0 >= y1) continue;
+    Scratch& sc = thread_scratch();
+    prepare_band(sc, y1 - y0, p.W);
+    int first, count;
+    image_range(p, b, &first, &count);
+    const TriSetup* ts = tris.data() + (size_t)b * p.tcap;
+    for (int t = 0; t < count; ++t)
+      if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
+        draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data(),
+                      sc.x0.data(), sc.x1.data());
+    resolve_rows(p, b, ts, first, y0, y1, sc.z.data(), sc.id.data(), sc.x0.data(), sc.x1.data());
+  }
+}
+
+}  // namespace hr
+
+#endif  // HR_CPU_ISA == 0

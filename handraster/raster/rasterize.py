@@ -1,0 +1,79 @@
+"""rasterize: clip-space triangles -> (rast, rast_db) with nvdiffrast's conventions.
+
+See csrc/kernels/raster.h for the exact rules (pixel centres, clipping, the top-left tie
+rule, the depth test).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from handraster import _native
+from handraster.raster._common import contiguous, pick_backend, pooled_empty, split_context
+
+
+def rasterize(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """``rasterize([glctx,] pos, tri, resolution, ranges=None, grad_db=True, backend=None)``.
+
+    Args:
+        glctx: optional, as in nvdiffrast (a ``RasterizeContext``, an nvdiffrast context or None).
+        pos: float32 clip-space positions, [B, V, 4] (instanced mode) or [V, 4] (range mode).
+        tri: int32 [T, 3] vertex indices.
+        resolution: (height, width) in pixels.
+        ranges: range mode only, int32 [B, 2] (first triangle, triangle count) per image,
+            host array.
+        grad_db: also return rast_db (else an empty [B, H, W, 0] array).
+        backend: "native" (default) or "nvdiffrast" (torch CUDA tensors only).
+
+    Returns:
+        rast: float32 [B, H, W, 4] = (u, v, z/w, triangle_id + 1), zero on background; row 0
+            is the bottom of the image (y = -1 in NDC).
+        rast_db: float32 [B, H, W, 4] = (du/dX, du/dY, dv/dX, dv/dY) per pixel, or [B, H, W, 0].
+        Same library and device as ``pos``; no autograd.
+    """
+    glctx, args = split_context(args, kwargs)
+    return _rasterize(glctx, *args, **kwargs)
+
+
+def _resolution(resolution: Sequence[int]) -> tuple[int, int]:
+    try:
+        h, w = (int(r) for r in resolution)
+        ok = all(float(r) == int(r) for r in resolution)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or h < 1 or w < 1:
+        raise ValueError(f"handraster.rasterize: resolution must be (height, width) with positive "
+                         f"integers, got {resolution!r}")
+    return h, w
+
+
+def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges: Any = None,
+               grad_db: bool = True, backend: str | None = None) -> tuple[Any, Any]:
+    if pick_backend("rasterize", backend, glctx, pos, tri) == "nvdiffrast":
+        from handraster.raster import _nvdiffrast
+        ctx = _nvdiffrast.context(glctx, pos.device)
+        return _nvdiffrast.module().rasterize(ctx, pos, tri, resolution, ranges=ranges, grad_db=grad_db)
+    h, w = _resolution(resolution)
+    pos, tri = contiguous(pos), contiguous(tri)
+    ndim = len(getattr(pos, "shape", ()))
+    if ranges is not None:
+        if _native.is_torch(ranges):
+            ranges = ranges.detach().cpu().numpy()
+        ranges = np.ascontiguousarray(ranges)
+        B = int(ranges.shape[0]) if ranges.ndim == 2 else 0
+    else:
+        B = int(pos.shape[0]) if ndim == 3 else 0
+    mod = _native.module_for(pos)
+    rast = pooled_empty((B, h, w, 4), like=pos)
+    rast_db = pooled_empty((B, h, w, 4 if grad_db else 0), like=pos)
+    scratch = None
+    if _native.device_of(pos) == "cuda":
+        tcap = int(tri.shape[0]) if ranges is None else int(max(ranges[:, 1].max(initial=0), 0))
+        nbytes = mod.raster_scratch_bytes(B, tcap, h, w)
+        scratch = _native.empty((max(nbytes, 1),), like=pos, dtype=np.uint8)
+    mod.rasterize_forward(_native.for_native(pos), _native.for_native(tri), ranges,
+                          _native.for_native(rast),
+                          _native.for_native(rast_db) if grad_db else None,
+                          _native.for_native(scratch), _native.stream_of(pos))
+    return rast, rast_db
