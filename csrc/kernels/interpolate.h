@@ -37,7 +37,6 @@ struct InterpolateOp {
   };
 
   static HR_HD void run(int64_t i, const Params& p) {
-    const int64_t b = i / p.HW;
     const float* r = p.rast + i * 4;
     float* o = p.out + i * p.A;
     float* od = p.out_da ? p.out_da + i * 2 * p.ND : nullptr;
@@ -50,7 +49,8 @@ struct InterpolateOp {
         for (int j = 0; j < 2 * p.ND; ++j) od[j] = fill;
       return;
     }
-    const float* base = p.attr + (p.attr_batched ? b * (int64_t)p.V * p.A : 0);
+    // The image index (a 64-bit division) is only needed for per-image attributes.
+    const float* base = p.attr + (p.attr_batched ? (i / p.HW) * (int64_t)p.V * p.A : 0);
     const float* a0 = base + (int64_t)p.tri[t * 3 + 0] * p.A;
     const float* a1 = base + (int64_t)p.tri[t * 3 + 1] * p.A;
     const float* a2 = base + (int64_t)p.tri[t * 3 + 2] * p.A;

@@ -99,8 +99,7 @@ struct TextureOp {
   }
 
   static HR_HD void run(int64_t i, const Params& p) {
-    const int64_t b = i / p.HW;
-    const float* tex = p.tex + (p.tex_batched ? b * p.mip.total * p.C : 0);
+    const float* tex = p.tex + (p.tex_batched ? (i / p.HW) * p.mip.total * p.C : 0);
     float* o = p.out + i * p.C;
     const float u = p.uv[i * 2], v = p.uv[i * 2 + 1];
     for (int c = 0; c < p.C; ++c) o[c] = 0.f;
