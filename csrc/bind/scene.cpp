@@ -31,7 +31,8 @@ static void vertex_stage(py::object p_world, py::object extr, py::object K, py::
 }
 
 static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr, py::object adj_face,
-                           py::object sign, py::object normals, std::uintptr_t stream) {
+                           py::object sign, py::object normals, py::object vattr, py::object mat,
+                           py::object blotch, std::uintptr_t stream) {
   const char* op = "vertex_normals";
   ArrayView ps = view_array(pos, op, "pos");
   ArrayView fc = view_array(faces, op, "faces");
@@ -44,11 +45,16 @@ static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr,
   ArrayView ap = arg_array(adj_ptr, op, "adj_ptr", DType::i32, {V + 1}, "[V + 1]");
   ArrayView sg = opt_array(sign, op, "sign", DType::f32, {B}, "[B]");
   ArrayView nr = arg_array(normals, op, "normals", DType::f32, {B, V, 3}, "[B, V, 3]", true);
+  ArrayView va = opt_array(vattr, op, "vattr", DType::f32, {V, kVAttr}, "[V, 9]");
+  ArrayView mt = opt_array(mat, op, "mat", DType::f32, {B, kMatParams}, "[B, 40]");
+  ArrayView bl = blotch.is_none() ? ArrayView{} : arg_array(blotch, op, "blotch", DType::f32, {B, V}, "[B, V]", true);
+  if (bl.data && (!va.data || !mt.data)) fail(op, "the blotch output needs vattr and mat");
   check_indices(fc, 0, V, op, "faces");
   check_indices(af, 0, F, op, "adj_face");
   check_indices(ap, 0, nnz + 1, op, "adj_ptr");
   VertexNormalOp::Params p{ps.ptr<const float>(), fc.ptr<const int32_t>(), ap.ptr<const int32_t>(),
-                           af.ptr<const int32_t>(), sg.ptr<const float>(), nr.ptr<float>(), (int)B, (int)V};
+                           af.ptr<const int32_t>(), sg.ptr<const float>(), nr.ptr<float>(),
+                           va.ptr<const float>(), mt.ptr<const float>(), bl.ptr<float>(), (int)B, (int)V};
   py::gil_scoped_release nogil;
   launch<VertexNormalOp>(p, B * V, stream);
 }
@@ -70,13 +76,14 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
   const int64_t B = pc.shape[0], V = pc.shape[1], T = tr.shape[0], Np = po.shape[0], Ne = eo.shape[0];
   check_array(pc, op, "p_cam", DType::f32, {B, V, 3}, "[B, V, 3]");
   check_array(tr, op, "tri", DType::i32, {T, 3}, "[T, 3]");
-  check_array(pl, op, "pool", DType::u8, {pl.ndim() == 1 ? pl.shape[0] : -1}, "[total]");
+  check_array(pl, op, "pool", DType::i32, {pl.ndim() == 1 ? pl.shape[0] : -1}, "[total] packed RGBA (int32/uint32 view)");
   check_array(po, op, "pool_off", DType::i64, {Np}, "[Np]");
   check_array(ev, op, "env", DType::f32, {ev.ndim() == 1 ? ev.shape[0] : -1}, "[total]");
   check_array(eo, op, "env_off", DType::i64, {Ne}, "[Ne]");
   ArrayView ra = arg_array(get("rast"), op, "rast", DType::f32, {B, H, W, 4}, "[B, H, W, 4]");
   ArrayView nr = arg_array(get("nrm"), op, "nrm", DType::f32, {B, V, 3}, "[B, V, 3]");
   ArrayView va = arg_array(get("vattr"), op, "vattr", DType::f32, {V, kVAttr}, "[V, 9]");
+  ArrayView vb = arg_array(get("vblotch"), op, "vblotch", DType::f32, {B, V}, "[B, V]");
   ArrayView vl = arg_array(get("vlabel"), op, "vlabel", DType::u8, {V}, "[V]");
   ArrayView mt = arg_array(get("mat"), op, "mat", DType::f32, {B, kMatParams}, "[B, 40]");
   ArrayView li = arg_array(get("lights"), op, "lights", DType::f32, {B, kMaxLights, kLightParams}, "[B, 5, 12]");
@@ -105,7 +112,7 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
   if (Np) { copy_to_host(hw.data(), ph.data, Np * 8); copy_to_host(off.data(), po.data, Np * 8); }
   if (Ne) { copy_to_host(ehw.data(), eh.data, Ne * 8); copy_to_host(eoff.data(), eo.data, Ne * 8); }
   for (int64_t n = 0; n < Np; ++n)
-    if (hw[n * 2] <= 0 || hw[n * 2 + 1] <= 0 || off[n] < 0 || off[n] + (int64_t)hw[n * 2] * hw[n * 2 + 1] * 3 > pl.numel())
+    if (hw[n * 2] <= 0 || hw[n * 2 + 1] <= 0 || off[n] < 0 || off[n] + (int64_t)hw[n * 2] * hw[n * 2 + 1] > pl.numel())
       fail(op, "image pool entry " + std::to_string(n) + " lies outside the pool buffer");
   for (int64_t n = 0; n < Ne; ++n)
     if (ehw[n * 2] <= 0 || ehw[n * 2 + 1] <= 0 || eoff[n] < 0 || eoff[n] + (int64_t)ehw[n * 2] * ehw[n * 2 + 1] * 3 > ev.numel())
@@ -117,14 +124,14 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
       fail(op, "bg_id[" + std::to_string(b) + "] = " + std::to_string(id[b]) + " is outside its pool of " + std::to_string(lim));
   }
   ShadeOp::Params p{ra.ptr<const float>(), tr.ptr<const int32_t>(), pc.ptr<const float>(), nr.ptr<const float>(),
-                    va.ptr<const float>(), vl.ptr<const uint8_t>(), mt.ptr<const float>(), li.ptr<const float>(),
+                    va.ptr<const float>(), vb.ptr<const float>(), vl.ptr<const uint8_t>(), mt.ptr<const float>(), li.ptr<const float>(),
                     nl.ptr<const int32_t>(), sh.ptr<const float>(), sr.ptr<const float>(), bm.ptr<const int32_t>(),
                     bi.ptr<const int32_t>(), ba.ptr<const float>(), bp.ptr<const float>(), ki.ptr<const float>(),
-                    er.ptr<const float>(), pl.ptr<const uint8_t>(), po.ptr<const int64_t>(), ph.ptr<const int32_t>(),
+                    er.ptr<const float>(), pl.ptr<const uint32_t>(), po.ptr<const int64_t>(), ph.ptr<const int32_t>(),
                     ev.ptr<const float>(), eo.ptr<const int64_t>(), eh.ptr<const int32_t>(), lut.ptr<const uint8_t>(),
                     rgb.ptr<uint8_t>(), dp.ptr<float>(), mk.ptr<uint8_t>(), (int)B, H, W, (int)V};
   py::gil_scoped_release nogil;
-  launch<ShadeOp>(p, B * H * W, stream);
+  launch<ShadeOp>(p, B * H, stream);
 }
 
 void bind_scene(py::module_& m) {
@@ -133,7 +140,8 @@ void bind_scene(py::module_& m) {
         py::arg("p_cam"), py::arg("clip"), py::arg("stream") = 0);
   m.def("vertex_normals", &vertex_normals, "Area-weighted vertex normals (kernels/vertex_stage.h).",
         py::arg("pos"), py::arg("faces"), py::arg("adj_ptr"), py::arg("adj_face"), py::arg("sign"),
-        py::arg("normals"), py::arg("stream") = 0);
+        py::arg("normals"), py::arg("vattr") = py::none(), py::arg("mat") = py::none(),
+        py::arg("blotch") = py::none(), py::arg("stream") = 0);
   m.def("shade", &shade, "Interpolate, shade, composite (kernels/shade.h); arrays passed by name in a dict.",
         py::arg("arrays"), py::arg("H"), py::arg("W"), py::arg("stream") = 0);
 }

@@ -1,12 +1,15 @@
 // shade.h: the scene renderer's per-pixel stage: interpolate, shade, composite over the
 // background and write the sample's RGB, metric depth and part mask. One item per output
-// pixel i = (b * H + row) * W + col, row 0 at the top (the rasterizer's row H-1-row).
+// row (b, row), row 0 at the top (the rasterizer's row H-1-row): the row's background is
+// written first in tight per-mode loops (affine and ray stepped incrementally along the
+// row), then the covered pixels are shaded over it.
 //
 // Covered pixel (triangle t, barycentrics (u, v, 1-u-v) from rasterize):
 //   a        = u a0 + v a1 + (1-u-v) a2 for camera position, normal and vertex attributes
 //   label    = part label of the vertex with the largest barycentric weight
 //   dropped  if forearm and a.forearm > cut_b (randomised forearm length) -> background
-//   albedo   = skin: mix(back, palm, palm_w) * (1 + amp (2 fbm(rest * freq) - 1))
+//   albedo   = skin: mix(back, palm, palm_w) * blotch, blotch = 1 + amp (2 fbm(rest * freq) - 1)
+//                    evaluated per vertex (VertexNormalOp; the blotches span centimetres)
 //                    * (1 - crease * exp(-(d / 1.2mm)^2)), nails mixed in by the nail mask;
 //              sleeve / object: two colours in a stripe / check / noise pattern
 //   L_o      = exposure * ( albedo/pi * sum_l E_l (lam + tint (wrap - lam))
@@ -31,6 +34,7 @@ struct ShadeOp {
     const float* p_cam;        // [B, V, 3] camera-frame positions (m)
     const float* nrm;          // [B, V, 3] camera-frame unit normals
     const float* vattr;        // [V, kVAttr] static vertex attributes (shade_common.h)
+    const float* vblotch;      // [B, V] per-vertex skin blotch factor (VertexNormalOp)
     const uint8_t* vlabel;     // [V] part labels 1..8
     const float* mat;          // [B, kMatParams]
     const float* lights;       // [B, kMaxLights, kLightParams]
@@ -43,8 +47,8 @@ struct ShadeOp {
     const float* bg_param;     // [B, 8]: solid sRGB 0..255 (3), env exposure, depth plane (m)
     const float* Kinv;         // [B, 3, 3] inverse intrinsics (environment rays)
     const float* env_rot;      // [B, 3, 3] camera frame -> environment frame
-    const uint8_t* pool;       // [total] photo pool bytes (ImagePool.data)
-    const int64_t* pool_off;   // [Np] byte offsets
+    const uint32_t* pool;      // [total] photo pool pixels, packed RGBA (R in the low byte)
+    const int64_t* pool_off;   // [Np] pixel offsets
     const int32_t* pool_hw;    // [Np, 2]
     const float* env;          // [total] environment pool floats (EnvPool.data)
     const int64_t* env_off;    // [Ne] float offsets
@@ -55,22 +59,20 @@ struct ShadeOp {
     uint8_t* mask;             // [B, H, W] out part labels
     int B, H, W, V;
   };
-  static constexpr int64_t kCost = 100;
+  static constexpr int64_t kCost = 20000;  // per row
 
-  static HR_HD vec3 albedo_of(int label, const float* a, const float* m, float* rough, float* spec,
-                              float* f0, bool* skin) {
+  static HR_HD vec3 albedo_of(int label, const float* a, float blotch, const float* m, float* rough,
+                              float* spec, float* f0, bool* skin) {
     const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
     *skin = label <= 6 || (label == 7 && m[kForearmMode] < 0.5f);
     if (*skin) {
       float pw = clampf(a[kVPalm], 0.f, 1.f);
       pw = pw * pw * (3.f - 2.f * pw);
       vec3 alb = load3(m + kSkinBack) * (1.f - pw) + load3(m + kSkinPalm) * pw;
-      vec3 rp = {a[kVRest] * m[kBlotchFreq], a[kVRest + 1] * m[kBlotchFreq], a[kVRest + 2] * m[kBlotchFreq]};
-      float nz = fbm2(rp, seed);
-      alb = alb * (1.f + m[kBlotchAmp] * (2.f * nz - 1.f));
+      alb = alb * blotch;
       float d = a[kVCrease] * (1.f / 0.0012f);
-      float crease = m[kCrease] * expf(-d * d) * (0.35f + 0.65f * pw) * (label <= 6 ? 1.f : 0.f);
-      alb = alb * (1.f - crease);
+      if (d * d < 16.f && label <= 6)
+        alb = alb * (1.f - m[kCrease] * expf(-d * d) * (0.35f + 0.65f * pw));
       float nm = clampf(a[kVNail], 0.f, 1.f);
       alb = alb * (1.f - nm) + load3(m + kSkinNail) * nm;
       *rough = m[kSkinRough] * (1.f - nm) + 0.25f * nm;
@@ -95,11 +97,12 @@ struct ShadeOp {
     return load3(A) * (1.f - mixw) + load3(Bc) * mixw;
   }
 
-  static HR_HD vec3 shade(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a) {
+  static HR_HD vec3 shade(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a,
+                          float blotch) {
     const float* m = p.mat + b * kMatParams;
     float rough, specw, f0;
     bool skin;
-    vec3 alb = albedo_of(label, a, m, &rough, &specw, &f0, &skin);
+    vec3 alb = albedo_of(label, a, blotch, m, &rough, &specw, &f0, &skin);
     vec3 v = normalize(pos * -1.f);
     if (dot(n, v) < 0.f) n = n * -1.f;  // two-sided: cut forearm ends, thin objects
     const float wrap = skin ? m[kSkinWrap] : 0.f;
@@ -136,64 +139,89 @@ struct ShadeOp {
     return L * m[kExposure];
   }
 
-  static HR_HD void background(const Params& p, int64_t b, int row, int col, uint8_t* out) {
+  static HR_HD void background_row(const Params& p, int64_t b, int row, uint8_t* out, float* depth,
+                                   uint8_t* mask) {
     const int mode = p.bg_mode[b];
     const float* bp = p.bg_param + b * 8;
-    if (mode == 0) {
+    const int W = p.W;
+    for (int col = 0; col < W; ++col) { depth[col] = bp[4]; mask[col] = 0; }
+    if (mode == 0) {  // photo: source = A (col, row, 1), stepped along the row in 16.16
       const float* A = p.bg_affine + b * 6;
       const int id = p.bg_id[b];
-      float x = A[0] * col + A[1] * row + A[2], y = A[3] * col + A[4] * row + A[5];
-      vec3 c = bilinear_rgb8(p.pool + p.pool_off[id], p.pool_hw[id * 2], p.pool_hw[id * 2 + 1], x, y);
-      out[0] = (uint8_t)(c.x + 0.5f); out[1] = (uint8_t)(c.y + 0.5f); out[2] = (uint8_t)(c.z + 0.5f);
-    } else if (mode == 1) {
+      const uint32_t* img = p.pool + p.pool_off[id];
+      const int h = p.pool_hw[id * 2], w = p.pool_hw[id * 2 + 1];
+      // 16.16 steps drift by < 2^-17 px per pixel: < 0.01 px over a 1,000-pixel row
+      int32_t xf = (int32_t)floorf((A[1] * row + A[2]) * 65536.f + 0.5f);
+      int32_t yf = (int32_t)floorf((A[4] * row + A[5]) * 65536.f + 0.5f);
+      const int32_t dxf = (int32_t)floorf(A[0] * 65536.f + 0.5f), dyf = (int32_t)floorf(A[3] * 65536.f + 0.5f);
+      for (int col = 0; col < W; ++col, xf += dxf, yf += dyf) {
+        const uint32_t c = bilinear_rgba8_fixed(img, h, w, xf, yf);
+        out[col * 3] = (uint8_t)c;
+        out[col * 3 + 1] = (uint8_t)(c >> 8);
+        out[col * 3 + 2] = (uint8_t)(c >> 16);
+      }
+    } else if (mode == 1) {  // environment along the pixel ray d = R Kinv (col, row, 1)
       const int id = p.bg_id[b];
-      vec3 ray = normalize(matvec3(p.Kinv + b * 9, vec3{float(col), float(row), 1.f}));
-      vec3 d = matvec3(p.env_rot + b * 9, ray);
+      const float* Ki = p.Kinv + b * 9;
+      const float* Re = p.env_rot + b * 9;
+      vec3 d0 = matvec3(Re, matvec3(Ki, vec3{0.f, float(row), 1.f}));
+      vec3 dd = matvec3(Re, matvec3(Ki, vec3{1.f, 0.f, 0.f}));
       const int h = p.env_hw[id * 2], w = p.env_hw[id * 2 + 1];
-      float x, y;
-      equirect_xy(d, h, w, &x, &y);
-      vec3 c = bilinear_rgbf_wrapx(p.env + p.env_off[id], h, w, x, y) * bp[3];
-      out[0] = encode_srgb(p.lin2srgb, c.x); out[1] = encode_srgb(p.lin2srgb, c.y);
-      out[2] = encode_srgb(p.lin2srgb, c.z);
+      const float* env = p.env + p.env_off[id];
+      const float ex = bp[3];
+      for (int col = 0; col < W; ++col) {
+        vec3 d = normalize(d0 + dd * float(col));
+        float x, y;
+        equirect_xy(d, h, w, &x, &y);
+        vec3 c = bilinear_rgbf_wrapx(env, h, w, x, y) * ex;
+        out[col * 3] = encode_srgb(p.lin2srgb, c.x);
+        out[col * 3 + 1] = encode_srgb(p.lin2srgb, c.y);
+        out[col * 3 + 2] = encode_srgb(p.lin2srgb, c.z);
+      }
     } else {
-      out[0] = (uint8_t)bp[0]; out[1] = (uint8_t)bp[1]; out[2] = (uint8_t)bp[2];
+      for (int col = 0; col < W; ++col) {
+        out[col * 3] = (uint8_t)bp[0]; out[col * 3 + 1] = (uint8_t)bp[1]; out[col * 3 + 2] = (uint8_t)bp[2];
+      }
     }
   }
 
-  static HR_HD void run(int64_t i, const Params& p) {
-    const int64_t HW = (int64_t)p.H * p.W;
-    const int64_t b = i / HW;
-    const int row = (int)((i - b * HW) / p.W), col = (int)(i - b * HW - (int64_t)row * p.W);
-    const float* R = p.rast + ((b * p.H + (p.H - 1 - row)) * p.W + col) * 4;
-    const int t = (int)R[3] - 1;
-    uint8_t* out = p.rgb + i * 3;
-    if (t >= 0) {
+  // One item per output row (b, row): the division into (b, row, col) is done once per row.
+  static HR_HD void run(int64_t item, const Params& p) {
+    const int64_t b = item / p.H;
+    const int row = (int)(item - b * p.H);
+    const float* m = p.mat + b * kMatParams;
+    const float* Rrow = p.rast + ((b * p.H + (p.H - 1 - row)) * p.W) * 4;
+    uint8_t* rgb = p.rgb + item * p.W * 3;
+    float* depth = p.depth + item * p.W;
+    uint8_t* mask = p.mask + item * p.W;
+    background_row(p, b, row, rgb, depth, mask);
+    const float* P = p.p_cam + b * p.V * 3;
+    const float* N = p.nrm + b * p.V * 3;
+    const float* Bl = p.vblotch + b * p.V;
+    for (int col = 0; col < p.W; ++col) {
+      const float* R = Rrow + col * 4;
+      const int t = (int)R[3] - 1;
+      if (t < 0) continue;
       const int32_t* f = p.tri + t * 3;
       const float w[3] = {R[0], R[1], 1.f - R[0] - R[1]};
+      const float* a0 = p.vattr + f[0] * kVAttr;
+      const float* a1 = p.vattr + f[1] * kVAttr;
+      const float* a2 = p.vattr + f[2] * kVAttr;
+      float a[kVAttr];
+      for (int q = 0; q < kVAttr; ++q) a[q] = w[0] * a0[q] + w[1] * a1[q] + w[2] * a2[q];
+      if (a[kVForearm] > m[kForearmCut]) continue;  // beyond this sample's forearm length
       const int k = w[0] >= w[1] ? (w[0] >= w[2] ? 0 : 2) : (w[1] >= w[2] ? 1 : 2);
       const int label = p.vlabel[f[k]];
-      float a[kVAttr];
-      for (int q = 0; q < kVAttr; ++q)
-        a[q] = w[0] * p.vattr[f[0] * kVAttr + q] + w[1] * p.vattr[f[1] * kVAttr + q] +
-               w[2] * p.vattr[f[2] * kVAttr + q];
-      const float* m = p.mat + b * kMatParams;
-      if (!(a[kVForearm] > m[kForearmCut])) {
-        const float* P = p.p_cam + b * p.V * 3;
-        const float* N = p.nrm + b * p.V * 3;
-        vec3 pos = load3(P + f[0] * 3) * w[0] + load3(P + f[1] * 3) * w[1] + load3(P + f[2] * 3) * w[2];
-        vec3 n = normalize(load3(N + f[0] * 3) * w[0] + load3(N + f[1] * 3) * w[1] + load3(N + f[2] * 3) * w[2]);
-        vec3 L = shade(p, b, pos, n, label, a);
-        out[0] = encode_srgb(p.lin2srgb, L.x);
-        out[1] = encode_srgb(p.lin2srgb, L.y);
-        out[2] = encode_srgb(p.lin2srgb, L.z);
-        p.depth[i] = pos.z;
-        p.mask[i] = (uint8_t)label;
-        return;
-      }
+      vec3 pos = load3(P + f[0] * 3) * w[0] + load3(P + f[1] * 3) * w[1] + load3(P + f[2] * 3) * w[2];
+      vec3 n = normalize(load3(N + f[0] * 3) * w[0] + load3(N + f[1] * 3) * w[1] + load3(N + f[2] * 3) * w[2]);
+      float blotch = w[0] * Bl[f[0]] + w[1] * Bl[f[1]] + w[2] * Bl[f[2]];
+      vec3 L = shade(p, b, pos, n, label, a, blotch);
+      rgb[col * 3] = encode_srgb(p.lin2srgb, L.x);
+      rgb[col * 3 + 1] = encode_srgb(p.lin2srgb, L.y);
+      rgb[col * 3 + 2] = encode_srgb(p.lin2srgb, L.z);
+      depth[col] = pos.z;
+      mask[col] = (uint8_t)label;
     }
-    background(p, b, row, col, out);
-    p.depth[i] = p.bg_param[b * 8 + 4];
-    p.mask[i] = 0;
   }
 };
 

@@ -110,7 +110,8 @@ HR_HD float ggx_specular(vec3 n, vec3 v, vec3 l, float rough, float f0) {
   float D = a2 / (3.14159265f * d * d);
   float k = a * 0.5f;
   float G = (nl / (nl * (1.f - k) + k)) * (nv / (nv * (1.f - k) + k));
-  float F = f0 + (1.f - f0) * powf(1.f - clampf(vh, 0.f, 1.f), 5.f);
+  float x = 1.f - clampf(vh, 0.f, 1.f), x2 = x * x;
+  float F = f0 + (1.f - f0) * (x2 * x2 * x);
   return D * G * F / (4.f * nv);  // (D G F / (4 nl nv)) * nl
 }
 
@@ -128,11 +129,37 @@ HR_HD vec3 bilinear_rgb8(const uint8_t* img, int h, int w, float x, float y) {
   return (a * (1.f - tx) + b * tx) * (1.f - ty) + (c * (1.f - tx) + d * tx) * ty;
 }
 
+// Bilinear fetch from an [h, w] image of packed RGBA bytes (uint32, R in the low byte), in
+// fixed point: 8-bit weights, two channels per 32-bit multiply (R,B and G,A in 16-bit lanes:
+// 255 * 256 fits). x, y in 16.16 fixed point, integer = pixel centre, clamped to the edge.
+// Matches the float bilinear to within 1 per channel.
+HR_HD uint32_t bilinear_rgba8_fixed(const uint32_t* img, int h, int w, int32_t xf, int32_t yf) {
+  const int32_t xmax = (w - 1) << 16, ymax = (h - 1) << 16;
+  xf = xf < 0 ? 0 : (xf > xmax ? xmax : xf);
+  yf = yf < 0 ? 0 : (yf > ymax ? ymax : yf);
+  const int x0 = xf >> 16, y0 = yf >> 16;
+  const int x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+  const uint32_t fx = (uint32_t)(xf >> 8) & 0xFFu, fy = (uint32_t)(yf >> 8) & 0xFFu;
+  const uint32_t p00 = img[y0 * w + x0], p01 = img[y0 * w + x1];
+  const uint32_t p10 = img[y1 * w + x0], p11 = img[y1 * w + x1];
+  const uint32_t M = 0x00FF00FFu;
+  uint32_t rb0 = (((p00 & M) * (256u - fx) + (p01 & M) * fx) >> 8) & M;
+  uint32_t ga0 = ((((p00 >> 8) & M) * (256u - fx) + ((p01 >> 8) & M) * fx) >> 8) & M;
+  uint32_t rb1 = (((p10 & M) * (256u - fx) + (p11 & M) * fx) >> 8) & M;
+  uint32_t ga1 = ((((p10 >> 8) & M) * (256u - fx) + ((p11 >> 8) & M) * fx) >> 8) & M;
+  uint32_t rb = ((rb0 * (256u - fy) + rb1 * fy) >> 8) & M;
+  uint32_t ga = ((ga0 * (256u - fy) + ga1 * fy) >> 8) & M;
+  return rb | (ga << 8);
+}
+
 // Bilinear fetch from an [h, w, 3] float image, x wrapping (equirectangular), y clamped.
 HR_HD vec3 bilinear_rgbf_wrapx(const float* img, int h, int w, float x, float y) {
   y = clampf(y, 0.f, float(h - 1));
   float fx = floorf(x);
-  int x0 = ((int)fx % w + w) % w, x1 = (x0 + 1) % w;
+  int x0 = (int)fx;  // x lies in [-0.5, w - 0.5]: one wrap each way, no modulo
+  if (x0 < 0) x0 += w;
+  if (x0 >= w) x0 -= w;
+  int x1 = x0 + 1 == w ? 0 : x0 + 1;
   int y0 = (int)y, y1 = y0 + 1 < h ? y0 + 1 : y0;
   float tx = x - fx, ty = y - y0;
   vec3 a = load3(img + (y0 * w + x0) * 3), b = load3(img + (y0 * w + x1) * 3);
@@ -151,11 +178,33 @@ HR_HD uint8_t encode_srgb(const uint8_t* lut4096, float lin) {
   return lut4096[k > 4095 ? 4095 : k];
 }
 
+// atan2 and acos to ~1e-5 rad with polynomials (libm's are several times slower and the
+// environment lookup runs for every background pixel). Abramowitz & Stegun 4.4.49 / 4.4.46.
+HR_HD float fast_atan2(float y, float x) {
+  float ax = fabsf(x), ay = fabsf(y);
+  float mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
+  if (mx == 0.f) return 0.f;
+  float a = mn / mx, s = a * a;
+  float r = ((((((((0.0028662257f * s - 0.0161657367f) * s + 0.0429096138f) * s - 0.0752896400f) * s +
+                0.1065626393f) * s - 0.1420889944f) * s + 0.1999355085f) * s - 0.3333314528f) * s) * a + a;
+  if (ay > ax) r = 1.57079637f - r;
+  if (x < 0.f) r = 3.14159274f - r;
+  return y < 0.f ? -r : r;
+}
+
+HR_HD float fast_acos(float x) {
+  float ax = fabsf(x);
+  float r = (((((((-0.0012624911f * ax + 0.0066700901f) * ax - 0.0170881256f) * ax + 0.0308918810f) * ax -
+               0.0501743046f) * ax + 0.0889789874f) * ax - 0.2145988016f) * ax + 1.5707963050f) *
+            sqrtf(1.f - ax);
+  return x < 0.f ? 3.14159265f - r : r;
+}
+
 // Equirectangular lookup convention (docs/assets.md): +Y up, u = atan2(x, -z) / (2 pi) + 0.5,
 // v = acos(y) / pi, v = 0 the top row. Returns pixel coordinates (integer = centre).
 HR_HD void equirect_xy(vec3 d, int h, int w, float* x, float* y) {
-  float u = atan2f(d.x, -d.z) * (0.5f / 3.14159265f) + 0.5f;
-  float v = acosf(clampf(d.y, -1.f, 1.f)) * (1.f / 3.14159265f);
+  float u = fast_atan2(d.x, -d.z) * (0.5f / 3.14159265f) + 0.5f;
+  float v = fast_acos(clampf(d.y, -1.f, 1.f)) * (1.f / 3.14159265f);
   *x = u * w - 0.5f;
   *y = v * h - 0.5f;
 }

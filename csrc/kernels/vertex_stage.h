@@ -8,10 +8,14 @@
 //              z )                                          (NDC y up, row 0 at the bottom)
 // VertexNormalOp, one item per (b, v): the area-weighted sum of the normals of the faces
 // around v (CSR adjacency), normalised, times sign_b (-1 for mirrored hands whose faces keep
-// the right hand's winding).
+// the right hand's winding); and, when asked, the skin blotch factor of shade.h per vertex,
+//   blotch = 1 + amp_b (2 fbm(rest_v * freq_b, seed_b) - 1)
+// (blotches span centimetres, so vertices sample them finely enough and the shader only
+// interpolates).
 #pragma once
 #include "common/hr.h"
 #include "common/math.h"
+#include "kernels/shade_common.h"
 
 namespace hr {
 
@@ -52,9 +56,12 @@ struct VertexNormalOp {
     const int32_t* adj_face;   // [nnz] faces around each vertex
     const float* sign;         // [B] +1 or -1 (mirrored hands), or nullptr
     float* normals;            // [B, V, 3] out, unit length (0 for isolated vertices)
+    const float* vattr;        // [V, kVAttr] or nullptr (then no blotch output)
+    const float* mat;          // [B, kMatParams] or nullptr
+    float* blotch;             // [B, V] out or nullptr
     int B, V;
   };
-  static constexpr int64_t kCost = 60;
+  static constexpr int64_t kCost = 120;
 
   static HR_HD void run(int64_t i, const Params& p) {
     const int64_t b = i / p.V;
@@ -69,6 +76,13 @@ struct VertexNormalOp {
     vec3 n = normalize(acc);
     if (p.sign) n = n * p.sign[b];
     store3(p.normals + i * 3, n);
+    if (p.blotch) {
+      const float* m = p.mat + b * kMatParams;
+      const float* a = p.vattr + v * kVAttr;
+      const float fr = m[kBlotchFreq];
+      const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
+      p.blotch[i] = 1.f + m[kBlotchAmp] * (2.f * fbm2({a[kVRest] * fr, a[kVRest + 1] * fr, a[kVRest + 2] * fr}, seed) - 1.f);
+    }
   }
 };
 

@@ -29,6 +29,17 @@ def vertex_stage(p_world, extr, K, nf, H, W):
     return p_cam, clip
 
 
+def vertex_blotch(vattr, mat):
+    """[B, V] skin blotch factor per vertex: 1 + amp (2 fbm(rest * freq, seed) - 1)."""
+    B, V = mat.shape[0], vattr.shape[0]
+    out = np.zeros((B, V))
+    for b in range(B):
+        seed = int(mat[b, SEED]) & 0xFFFFFFFF
+        for v in range(V):
+            out[b, v] = 1 + mat[b, BAMP] * (2 * fbm2(vattr[v, 0:3].astype(np.float64) * mat[b, BFREQ], seed) - 1)
+    return out
+
+
 def vertex_normals(pos, faces, sign=None):
     B, V, _ = pos.shape
     out = np.zeros((B, V, 3))
@@ -99,16 +110,17 @@ def ggx(n, v, l, rough, f0):
     return D * G * F / (4 * nv)
 
 
-def albedo(label, a, m):
+def albedo(label, a, blotch, m):
     seed = int(m[SEED]) & 0xFFFFFFFF
     skin = label <= 6 or (label == 7 and m[FMODE] < 0.5)
     if skin:
         pw = np.clip(a[3], 0, 1)
         pw = pw * pw * (3 - 2 * pw)
         alb = m[BACK:BACK + 3] * (1 - pw) + m[PALM:PALM + 3] * pw
-        alb = alb * (1 + m[BAMP] * (2 * fbm2(a[0:3] * m[BFREQ], seed) - 1))
+        alb = alb * blotch
         d = a[4] / 0.0012
-        alb = alb * (1 - m[CREASE] * np.exp(-d * d) * (0.35 + 0.65 * pw) * (label <= 6))
+        if d * d < 16:  # the kernel skips the negligible tail (exp(-16) ~ 1e-7)
+            alb = alb * (1 - m[CREASE] * np.exp(-d * d) * (0.35 + 0.65 * pw) * (label <= 6))
         nm = np.clip(a[5], 0, 1)
         alb = alb * (1 - nm) + m[NAIL:NAIL + 3] * nm
         return alb, m[ROUGH] * (1 - nm) + 0.25 * nm, m[SPEC] * (1 - nm) + nm, 0.028, True
@@ -133,9 +145,9 @@ def soft_clip(c):
     return np.where(c <= 0.8, np.maximum(c, 0), 0.8 + 0.2 * (1 - np.exp(-(c - 0.8) * 5)))
 
 
-def shade_pixel(args, b, pos, n, label, a):
+def shade_pixel(args, b, pos, n, label, a, blotch):
     m = args["mat"][b].astype(np.float64)
-    alb, rough, specw, f0, skin = albedo(label, a, m)
+    alb, rough, specw, f0, skin = albedo(label, a, blotch, m)
     v = -pos / np.linalg.norm(pos)
     if n @ v < 0:
         n = -n
@@ -176,8 +188,8 @@ def background(args, b, row, col):
         A = args["bg_affine"][b].astype(np.float64)
         i = int(args["bg_id"][b])
         h, w = args["pool_hw"][i]
-        o = args["pool_off"][i]
-        img = args["pool"][o:o + h * w * 3].reshape(h, w, 3).astype(np.float64)
+        o = args["pool_off"][i]  # pixel offset into packed RGBA words
+        img = args["pool"].view(np.uint8).reshape(-1, 4)[o:o + h * w, :3].reshape(h, w, 3).astype(np.float64)
         x = np.clip(A[0] @ [col, row, 1], 0, w - 1)
         y = np.clip(A[1] @ [col, row, 1], 0, h - 1)
         x0, y0 = int(x), int(y)
@@ -228,7 +240,8 @@ def shade(args, H, W):
                         pos = w @ args["p_cam"][b, f].astype(np.float64)
                         n = w @ args["nrm"][b, f].astype(np.float64)
                         n = n / np.linalg.norm(n)
-                        rgb[b, row, col] = encode(shade_pixel(args, b, pos, n, label, a), args["lin2srgb"])
+                        blotch = w @ args["vblotch"][b, f].astype(np.float64)
+                        rgb[b, row, col] = encode(shade_pixel(args, b, pos, n, label, a, blotch), args["lin2srgb"])
                         depth[b, row, col] = pos[2]
                         mask[b, row, col] = label
                         continue

@@ -21,6 +21,21 @@ def _rot_y(a):
 _CAM_TO_ENV = np.diag([1.0, -1.0, -1.0])
 
 
+def pack_rgba(pool):
+    """The ImagePool's RGB bytes as packed RGBA pixels (int32 [total], R in the low byte) and
+    per-image pixel offsets: the shade kernel's bilinear fetch reads one word per tap."""
+    n_px = int(sum(int(h) * int(w) for h, w in pool.sizes))
+    rgba = np.zeros((n_px, 4), np.uint8)
+    offs = np.zeros(len(pool), np.int64)
+    o = 0
+    for n in range(len(pool)):
+        img = pool.image(n).reshape(-1, 3)
+        rgba[o:o + len(img), :3] = img
+        offs[n] = o
+        o += len(img)
+    return rgba.view(np.int32).reshape(-1), offs
+
+
 class SceneAssets:
     def __init__(self, cfg, seed: int = 0):
         from handraster.scene.env_maps import EnvPool
@@ -31,6 +46,7 @@ class SceneAssets:
         self.envs = (EnvPool.from_folder(cfg.hdri_folder, on_bad=on_bad)
                      if cfg.hdri_folder else EnvPool.builtin(seed=0))
         self.photo_sh = self.photos.ambient_sh()
+        self.pool_rgba, self.pool_off = pack_rgba(self.photos)
         self.env_lum = np.array([float(np.mean(self._env(n) @ [0.2126, 0.7152, 0.0722]))
                                  for n in range(len(self.envs))])
         w = np.asarray(cfg.background_weights, np.float64)

@@ -83,15 +83,18 @@ class Renderer:
         p_cam = np.empty((B, V, 3), np.float32)
         clip = np.empty((B, V, 4), np.float32)
         mod.vertex_stage(world, np.ascontiguousarray(E[:, :3, :4]), K, nf, H, W, p_cam, clip)
+        arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
         nrm = np.empty((B, V, 3), np.float32)
-        mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm)
+        vblotch = np.empty((B, V), np.float32)
+        mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm,
+                           mesh.vattr, arrays["mat"], vblotch)
         from handraster.raster import rasterize
         rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
-        arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
         rgb = np.empty((B, H, W, 3), np.uint8)
         depth = np.empty((B, H, W), np.float32)
         mask = np.empty((B, H, W), np.uint8)
-        arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, rgb=rgb, depth=depth, mask=mask)
+        arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, vblotch=vblotch, rgb=rgb,
+                      depth=depth, mask=mask)
         mod.shade(arrays, H, W)
         labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right)
         gorient = go.copy()
