@@ -1,11 +1,13 @@
 """Labels of rendered samples, from the geometry and the rendered depth and mask.
 
 joints3d   camera frame (m), OpenPose order; joints2d their projection (px, x right y down).
-visibility a joint is visible when it projects inside the image, the pixel shows the hand
-           or forearm (not background, not an object), and the rendered surface there is not
-           more than JOINT_RADIUS nearer than the joint (joints lie inside the finger, about
-           one finger radius under the skin; anything nearer is an occluder, e.g. another
-           finger).
+visibility a joint is visible when it projects inside the image and, at its pixel or one of
+           the 8 around it, the image shows the hand or forearm (not background, not an
+           object) at a depth within the joint's radius of the joint's own depth: joints lie
+           about one finger radius under the skin, so a surface much nearer is an occluder
+           (another finger, an object) and one much farther means the joint's own finger is
+           not what the pixel shows. Radii (m): wrist 0.03, thumb base 0.02, finger bases
+           0.018, other joints 0.013.
 bbox       tight box of the projected hand vertices (forearm excluded), clipped to the image;
            center its centre, scale = its longer side / 200 (HaMeR's convention).
 finger_occlusion  per part (thumb, index, middle, ring, pinky, palm): fraction of the part's
@@ -21,7 +23,9 @@ import numpy as np
 
 from handraster.models.joints import to_openpose
 
-JOINT_RADIUS = 0.015
+JOINT_RADIUS = 0.03  # the largest of JOINT_RADII
+# per joint, OpenPose order: wrist; thumb 1-4; index, middle, ring, pinky 1-4
+JOINT_RADII = np.array([0.03, 0.02, 0.013, 0.013, 0.013] + [0.018, 0.013, 0.013, 0.013] * 4, np.float32)
 SURFACE_EPS = 0.004
 PART_ORDER = (2, 3, 4, 5, 6, 1)  # labels of thumb, index, middle, ring, pinky, palm
 MANO_THRESHOLD = 40
@@ -51,9 +55,15 @@ def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right) -> dict:
     j_cam = np.einsum("bij,bnj->bni", R, joints_world) + t[:, None]
     j_cam = j_cam[:, to_openpose()].astype(np.float32)
     j2d = _project(j_cam, K).astype(np.float32)
-    d_at, inside = _lookup(depth, j2d)
-    m_at, _ = _lookup(mask, j2d)
-    vis = inside & (m_at >= 1) & (m_at <= 7) & (d_at > j_cam[..., 2] - JOINT_RADIUS)
+    _, inside = _lookup(depth, j2d)
+    vis = np.zeros(inside.shape, bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            uv = j2d + np.array([dx, dy], np.float32)
+            d_at, ok = _lookup(depth, uv)
+            m_at, _ = _lookup(mask, uv)
+            vis |= ok & (m_at >= 1) & (m_at <= 7) & (np.abs(d_at - j_cam[..., 2]) < JOINT_RADII)
+    vis &= inside
     hand = p_cam[:, : mesh.n_hand]
     labels = mesh.hand_labels
     uv = _project(hand[:, mesh.frame_ids], K)
