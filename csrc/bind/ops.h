@@ -4,4 +4,5 @@
 
 namespace hr {
 void bind_skin(pybind11::module_& m);
+void bind_spectral(pybind11::module_& m);
 }  // namespace hr
