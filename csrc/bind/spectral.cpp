@@ -68,7 +68,7 @@ static void spectral_multiply(py::object spec, int W, py::object z, py::object i
   const int64_t n = B * Cz * H * p.nq;
   if (n == 0) return;
   py::gil_scoped_release nogil;
-  launch<SpectralMultiplyOp>(p, n, stream);
+  spectral_multiply_launch(p, stream);
 }
 
 static void philox_blocks(py::object counters, uint64_t seed, py::object words, py::object normals,

@@ -20,9 +20,14 @@
 // from a caller's full-spectrum array or drawn from Philox (philox.h normal4):
 //   block = u * ceil(W / 4) + v / 4,  z = normal4(seed, block, c, n, kSpectralStream)[v % 4]
 // The numpy twin of the whole op is handraster/_reference/spectral.py.
+//
+// CUDA runs SpectralMultiplyOp::run per 4-bin work item. The CPU launcher (cpu/spectral.cpp)
+// works on pairs of mirrored rows {u, -u} instead, so every draw is made once and the loops
+// vectorise; it calls the same sigma, pasta_freq and normal4.
 #pragma once
 #include <cmath>
 #include "common/hr.h"
+#include "common/launch.h"
 #include "kernels/philox.h"
 
 namespace hr {
@@ -81,7 +86,7 @@ struct SpectralMultiplyOp {
       const uint32_t n = static_cast<uint32_t>(p.ids ? p.ids[b] : b);
       const uint32_t nqf = static_cast<uint32_t>((p.W + 3) / 4);
       normal4(p.seed, static_cast<uint32_t>(u) * nqf + static_cast<uint32_t>(q), c, n,
-              kSpectralStream, zd);
+              kSpectralStream, zd, zd + 1, zd + 2, zd + 3);
       // The mirrored columns W - v span at most two blocks of the mirror row.
       float blk[4];
       int cached = -1;
@@ -90,7 +95,7 @@ struct SpectralMultiplyOp {
         if ((vm >> 2) != cached) {
           cached = vm >> 2;
           normal4(p.seed, static_cast<uint32_t>(um) * nqf + static_cast<uint32_t>(cached), c, n,
-                  kSpectralStream, blk);
+                  kSpectralStream, blk, blk + 1, blk + 2, blk + 3);
         }
         zm[j] = blk[vm & 3];
       }
@@ -110,5 +115,8 @@ struct SpectralMultiplyOp {
     }
   }
 };
+
+// Backend launcher (cpu/spectral.cpp, cuda/spectral.cu): scales p.spec in place.
+void spectral_multiply_launch(const SpectralMultiplyOp::Params& p, StreamHandle stream);
 
 }  // namespace hr
