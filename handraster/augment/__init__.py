@@ -6,6 +6,9 @@ generator, on numpy arrays (CPU) and torch/cupy arrays (CPU or CUDA).
   (the synthetic-to-real gap paper's Eq. 2), with labels updated.
 """
 from handraster.augment.spectral import amplitude_spectrum, draw_seed
+from handraster.augment.segment_bank import SegmentBank
+from handraster.augment.segments import composite_segments
 from handraster.augment.transforms import AmplitudeSpectrum
 
-__all__ = ["amplitude_spectrum", "draw_seed", "AmplitudeSpectrum"]
+__all__ = ["amplitude_spectrum", "draw_seed", "AmplitudeSpectrum", "SegmentBank",
+           "composite_segments"]
