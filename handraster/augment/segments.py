@@ -107,33 +107,53 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
     else:
         arm_img, obj_img = asarray(arm_img, like=rgb), asarray(obj_img, like=rgb)
     oa, aa = asarray(obj_a, like=rgb), asarray(arm_a, like=rgb)
-    out = (1.0 - oa - aa)[..., None] * syn + oa[..., None] * obj_img + aa[..., None] * arm_img
+    # I = I_syn + M_obj (I_obj - I_syn) + M_arm (I_arm - I_syn): Eq. 2 with fewer temporaries
+    out = obj_img - syn
+    out *= oa[..., None]
+    tmp = arm_img - syn
+    tmp *= aa[..., None]
+    out += tmp
+    out += syn
+    del tmp
     if is_uint8:
-        out = (out * 255.0 + 0.5).clip(0, 255)
+        out *= 255.0
+        out += 0.5
+        out = out.clip(0, 255)
         out = out.to(rgb.dtype) if lib == "torch" else out.astype(np.uint8)
-    elif lib != "torch":
-        out = out.astype(rgb.dtype, copy=False)
     else:
-        out = out.to(rgb.dtype)
+        out = out.to(rgb.dtype) if lib == "torch" else out.astype(rgb.dtype, copy=False)
     result = {"rgb": out, "obj_alpha": oa, "arm_alpha": aa, "obj_index": j, "arm_index": k}
     obj_cov, arm_cov = oa >= 0.5, aa >= 0.5
     if mask is not None:
         if tuple(mask.shape) != (B, H, W):
             raise ValueError(f"composite_segments: mask must be [B, H, W] = {[B, H, W]}, got {list(mask.shape)}")
-        covered = obj_cov | arm_cov
-        new = mask.clone() if lib_of(mask) == "torch" else mask.copy()
-        new[obj_cov] = OBJECT_LABEL
-        new[arm_cov] = ARM_LABEL
-        result["mask"] = new
-        parts = [(mask == p) for p in range(1, HAND_PARTS + 1)]
-        result["part_pixels"] = np.stack([_host(q.reshape(B, -1).sum(1)) for q in parts], 1).astype(np.int64)
-        result["part_covered"] = np.stack([_host((q & covered).reshape(B, -1).sum(1)) for q in parts],
-                                          1).astype(np.int64)
+        result["mask"] = _relabel(mask, obj_cov, arm_cov)
+        result["part_pixels"], result["part_covered"] = _part_counts(mask, obj_cov | arm_cov)
     if r.get("visibility") is not None:
         if r.get("joints2d") is None:
             raise ValueError("composite_segments: visibility needs joints2d [B, J, 2] to be updated")
         result["visibility"] = _update_visibility(r["joints2d"], r["visibility"], obj_cov | arm_cov)
     return result
+
+
+def _relabel(mask: Any, obj_cov: Any, arm_cov: Any) -> Any:
+    """mask with object-covered pixels set to 8 and arm-covered ones to 7 (a new array)."""
+    if lib_of(mask) == "torch":
+        import torch
+        lab = lambda v: torch.tensor(v, dtype=mask.dtype, device=mask.device)  # noqa: E731
+        return torch.where(obj_cov, lab(OBJECT_LABEL), torch.where(arm_cov, lab(ARM_LABEL), mask))
+    return np.where(obj_cov, np.asarray(OBJECT_LABEL, mask.dtype),
+                    np.where(arm_cov, np.asarray(ARM_LABEL, mask.dtype), mask))
+
+
+def _part_counts(mask: Any, covered: Any) -> tuple[np.ndarray, np.ndarray]:
+    """int64 [B, 6] pixels of parts 1..6 and how many are covered, by one bincount each."""
+    m, cov = _host(mask).astype(np.int64), _host(covered)
+    B = m.shape[0]
+    keys = (np.arange(B, dtype=np.int64)[:, None, None] * 256 + m).reshape(-1)
+    allp = np.bincount(keys, minlength=B * 256).reshape(B, 256)
+    covp = np.bincount(keys[cov.reshape(-1)], minlength=B * 256).reshape(B, 256)
+    return allp[:, 1:HAND_PARTS + 1], covp[:, 1:HAND_PARTS + 1]
 
 
 def _hand_mean_colour(syn: Any, mask: Any) -> Any:
