@@ -7,7 +7,8 @@ import torch
 from handraster.augment import AmplitudeSpectrum, amplitude_spectrum
 from handraster._reference import spectral as ref
 
-SHAPES = [(2, 3, 8, 8), (3, 3, 7, 9), (2, 2, 6, 5), (2, 1, 9, 6), (1, 3, 1, 4), (2, 1, 2, 2)]
+SHAPES = [(2, 3, 8, 8), (3, 3, 7, 9), (2, 2, 6, 5), (2, 1, 9, 6), (1, 3, 1, 4), (2, 1, 2, 2),
+          (2, 2, 5, 1), (1, 1, 3, 3)]
 ATOL = 2e-6
 
 
@@ -53,6 +54,28 @@ def test_seeded_draws_match_twin_rng(shape, mode):
     out = amplitude_spectrum(x, mode=mode, seed=987654321, ids=ids)
     z = ref.spectral_z(B, 1 if mode == "const" else C, H, W, 987654321, ids)
     np.testing.assert_allclose(out, ref.amplitude_spectrum(x, z, mode=mode), atol=5e-6, rtol=0)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 12), (2, 2, 7, 9), (1, 3, 6, 5), (2, 1, 5, 1)])
+@pytest.mark.parametrize("mode", ["per_channel", "const"])
+@pytest.mark.parametrize("given_z", [False, True])
+def test_cuda_work_items_match_cpu_row_pairs(shape, mode, given_z):
+    """The flat 4-bin work items CUDA runs (SpectralMultiplyOp::run, here through the CPU's
+    generic launcher) agree with the CPU's row-pair launcher."""
+    from handraster._native import native
+    B, C, H, W = shape
+    rng = np.random.default_rng(14)
+    spec = np.fft.rfft2(rng.random(shape)).astype(np.complex64)
+    z = rng.standard_normal((B, 1 if mode == "const" else C, H, W)).astype(np.float32) if given_z else None
+    ids = np.array([9, 2**31 + 5][:B], dtype=np.int64)
+    outs = []
+    for flat in (False, True):
+        s = spec.copy()
+        native("cpu").spectral_multiply(s.view(np.float32).reshape(s.shape + (2,)), W, z, ids, 1234,
+                                        2.0, 0.3, 1.7, mode, 0, flat)
+        outs.append(s)
+    np.testing.assert_allclose(outs[1], outs[0], rtol=2e-6, atol=1e-6)
+    assert np.abs(outs[0] - spec).max() > 1e-3
 
 
 def test_reference_is_pastas_recipe():
@@ -137,6 +160,22 @@ def test_transform_class_p_and_ids():
     single = t(x[0], ids=[5])
     assert single.shape == x[0].shape
     assert "alpha=3.0" in repr(t)
+
+
+def test_transform_on_generator_renders_hwc_uint8():
+    rgb = (images((2, 12, 10, 3), 13) * 255).astype(np.uint8)
+    t = AmplitudeSpectrum(seed=21, mode="const")
+    out = t.apply_hwc(rgb, ids=[4, 5])
+    assert out.dtype == np.uint8 and out.shape == rgb.shape
+    chw = rgb.transpose(0, 3, 1, 2).astype(np.float32) / 255
+    want = amplitude_spectrum(chw, mode="const", seed=21, ids=[4, 5]).transpose(0, 2, 3, 1)
+    np.testing.assert_array_equal(out, (want * 255 + 0.5).astype(np.uint8))
+    tout = t.apply_hwc(torch.from_numpy(rgb), ids=[4, 5])
+    assert tout.dtype == torch.uint8 and np.abs(tout.numpy().astype(int) - out).max() <= 1
+    cfg = AmplitudeSpectrum.from_config({"alpha": 2.0, "p": 0.5}, seed=3)
+    assert (cfg.alpha, cfg.p, cfg.seed, cfg.beta) == (2.0, 0.5, 3, 0.25)
+    with pytest.raises(ValueError, match="unknown keys \\['gamma'\\]"):
+        AmplitudeSpectrum.from_config({"gamma": 1})
 
 
 def test_bad_inputs_get_clear_errors():

@@ -31,7 +31,7 @@ static void check_param(double x, const char* op, const char* arg) {
 
 static void spectral_multiply(py::object spec, int W, py::object z, py::object ids, uint64_t seed,
                               double alpha, double beta, double k, const std::string& mode,
-                              std::uintptr_t stream) {
+                              std::uintptr_t stream, bool flat_items) {
   const char* op = "spectral_multiply";
   ArrayView sv = view_array(spec, op, "spec");
   if (sv.ndim() != 5)
@@ -68,7 +68,10 @@ static void spectral_multiply(py::object spec, int W, py::object z, py::object i
   const int64_t n = B * Cz * H * p.nq;
   if (n == 0) return;
   py::gil_scoped_release nogil;
-  spectral_multiply_launch(p, stream);
+  if (flat_items)  // the CUDA work items, run by the generic launcher (tests use it on CPU)
+    launch<SpectralMultiplyOp>(p, n, stream);
+  else
+    spectral_multiply_launch(p, stream);
 }
 
 static void philox_blocks(py::object counters, uint64_t seed, py::object words, py::object normals,
@@ -91,7 +94,8 @@ void bind_spectral(py::module_& m) {
         "Scale a complex half spectrum in place by PASTA's Hermitian-symmetrised amplitude "
         "multiplier (see kernels/spectral.h).",
         py::arg("spec"), py::arg("W"), py::arg("z"), py::arg("ids"), py::arg("seed"),
-        py::arg("alpha"), py::arg("beta"), py::arg("k"), py::arg("mode"), py::arg("stream") = 0);
+        py::arg("alpha"), py::arg("beta"), py::arg("k"), py::arg("mode"), py::arg("stream") = 0,
+        py::arg("flat_items") = false);
   m.def("philox_blocks", &philox_blocks,
         "Raw Philox4x32-10 blocks and their four normals (kernels/philox.h), for tests.",
         py::arg("counters"), py::arg("seed"), py::arg("words"), py::arg("normals"),

@@ -100,6 +100,31 @@ class AmplitudeSpectrum:
                                           seed=seed, ids=ids[sel])
         return out[0] if single else out
 
+    def apply_hwc(self, rgb: Any, ids: Any = None) -> Any:
+        """The transform on renders as the generator holds them: rgb [B, H, W, 3] (or
+        [H, W, 3]) uint8, or float in [0, 1]; returns the same layout and dtype (uint8 is
+        rounded). Computed in float32 [B, 3, H, W]."""
+        single = rgb.ndim == 3
+        x = rgb[None] if single else rgb
+        is_uint8 = str(x.dtype).endswith("uint8")
+        if lib_of(x) == "torch":
+            import torch
+            chw = x.permute(0, 3, 1, 2).to(torch.float32)
+        else:
+            chw = np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
+        if is_uint8:
+            chw = chw / 255.0
+        out = self(chw, ids=ids)
+        if lib_of(out) == "torch":
+            out = out.permute(0, 2, 3, 1)
+            out = (out * 255.0 + 0.5).to(x.dtype) if is_uint8 else out.to(x.dtype)
+            out = out.contiguous()
+        else:
+            out = out.transpose(0, 2, 3, 1)
+            out = (out * 255.0 + 0.5).astype(np.uint8) if is_uint8 else out.astype(x.dtype)
+            out = np.ascontiguousarray(out)
+        return out[0] if single else out
+
     def __repr__(self) -> str:
         return (f"AmplitudeSpectrum(alpha={self.alpha}, beta={self.beta}, k={self.k}, "
                 f"mode={self.mode!r}, p={self.p}, seed={self.seed})")
