@@ -35,8 +35,8 @@ HR_SIMD_CLONES void draw_row(uint64_t seed, int u, int W, uint32_t c, uint32_t n
     const int cnt = std::min(kBlocks, nqf - j0);
 #pragma omp simd
     for (int l = 0; l < cnt; ++l) {
-      normal4(seed, first + static_cast<uint32_t>(j0 + l), c, n, kSpectralStream, &t0[l], &t1[l],
-              &t2[l], &t3[l]);
+      normal4_wide(seed, first + static_cast<uint32_t>(j0 + l), c, n, kSpectralStream, &t0[l],
+                   &t1[l], &t2[l], &t3[l]);
     }
     float* zo = z + 4 * j0;
     for (int l = 0; l < cnt; ++l) {

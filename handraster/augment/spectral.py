@@ -80,7 +80,8 @@ def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: f
     alpha, beta, k: sigma = (alpha r / r_max)^k + beta, all >= 0 (PASTA's defaults 3, 0.25, 2).
     mode: "per_channel" (independent z per channel and bin) or "const" (one z map for all).
     z: optional draws, float [B, C, H, W] ("per_channel") or [B, 1, H, W] ("const") in the full
-      fft2 layout; then seed/generator are ignored and results are reproducible anywhere.
+      fft2 layout (without B for a single image); then seed/generator are ignored and results
+      are reproducible anywhere.
     seed: Philox key for the draws; if None one is drawn from ``generator`` (see draw_seed).
     ids: optional int [B] image ids in [0, 2^32) (default 0..B-1): image b's draws are a pure
       function of (seed, ids[b]), the same on every device and in any batch composition.
@@ -103,6 +104,8 @@ def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: f
     if torch_cpu:
         xf = xf.numpy()  # zero-copy; computed with scipy, wrapped back at the end
     if z is not None:
+        if single and z.ndim == 3:
+            z = z[None]
         cz = 1 if mode == "const" else C
         if tuple(z.shape) != (B, cz, H, W):
             raise ValueError(f"handraster.amplitude_spectrum: z must have shape [B, {'1' if cz == 1 else 'C'}"
