@@ -3,7 +3,7 @@
 // numpy twin (handraster/_reference/rng.py).
 //
 //   r        = Philox4x32_10(key = (seed_lo, seed_hi), counter = (c0, c1, c2, c3))   (rng.h)
-//   u_j      = (r_j >> 8) * 2^-24 + 2^-25                       j = 0..3, in (0, 1)   (rng.h)
+//   u_j      = (r_j >> 8) * 2^-24 + 2^-25       j = 0..3, in (0, 1] (rng.h; 1 after rounding)
 //   n0, n1   = sqrt(-2 ln u0) * (cos, sin)(2 pi u1)             Box-Muller, as rng.h normal2
 //   n2, n3   = sqrt(-2 ln u2) * (cos, sin)(2 pi u3)
 // so one block yields four independent N(0, 1) draws. ln and (cos, sin)(2 pi u) are branch-free
