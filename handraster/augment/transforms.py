@@ -95,6 +95,9 @@ class AmplitudeSpectrum:
             if lib_of(x) == "torch":
                 import torch
                 idx = torch.as_tensor(sel, device=x.device)
+            elif lib_of(x) == "cupy":
+                import cupy
+                idx = cupy.asarray(sel)
             out = x.clone() if lib_of(x) == "torch" else x.copy()
             out[idx] = amplitude_spectrum(x[idx], self.alpha, self.beta, self.k, self.mode,
                                           seed=seed, ids=ids[sel])
