@@ -78,6 +78,43 @@ def test_cuda_work_items_match_cpu_row_pairs(shape, mode, given_z):
     assert np.abs(outs[0] - spec).max() > 1e-3
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 16, 16), (2, 2, 32, 8), (1, 1, 4, 64), (3, 2, 2, 2), (2, 3, 64, 128)])
+@pytest.mark.parametrize("mode", ["per_channel", "const"])
+def test_fused_cpu_path_matches_library_path_and_reference(shape, mode):
+    """Power-of-two sizes run the fused native path (own lane FFTs); it must agree with the
+    scipy-FFT path and with the literal twin, for given and seeded draws."""
+    B, C, H, W = shape
+    x = images(shape, 15)
+    ids = np.arange(B) + 40
+    fused = amplitude_spectrum(x, mode=mode, seed=77, ids=ids, fft_backend="native")
+    lib = amplitude_spectrum(x, mode=mode, seed=77, ids=ids, fft_backend="scipy")
+    np.testing.assert_allclose(fused, lib, atol=3e-6, rtol=0)
+    z = np.random.default_rng(16).standard_normal((B, 1 if mode == "const" else C, H, W)).astype(np.float32)
+    np.testing.assert_allclose(amplitude_spectrum(x, mode=mode, z=z, alpha=4.0, beta=0.5),
+                               ref.amplitude_spectrum(x, z, 4.0, 0.5, 2.0, mode), atol=3e-6, rtol=0)
+
+
+def test_out_argument_in_place_and_preallocated():
+    x = images((3, 3, 16, 16), 17)
+    want = amplitude_spectrum(x, seed=3)
+    buf = np.empty_like(x)
+    assert amplitude_spectrum(x, seed=3, out=buf) is buf
+    np.testing.assert_array_equal(buf, want)
+    y = x.copy()
+    amplitude_spectrum(y, seed=3, out=y)  # in place
+    np.testing.assert_array_equal(y, want)
+    odd = images((2, 3, 7, 9), 18)  # library path
+    o = np.empty_like(odd)
+    amplitude_spectrum(odd, seed=3, out=o)
+    np.testing.assert_array_equal(o, amplitude_spectrum(odd, seed=3))
+    t = torch.from_numpy(x.copy())
+    amplitude_spectrum(t, seed=3, out=t)
+    np.testing.assert_array_equal(t.numpy(), want)
+    single = x[1].copy()
+    amplitude_spectrum(single, seed=3, ids=[1], out=single)
+    np.testing.assert_array_equal(single, want[1])
+
+
 def test_reference_is_pastas_recipe():
     """The twin with z equals PASTA's per-image recipe with numpy's normal(1, sigma) draws."""
     x = images((3, 9, 8), 4).astype(np.float64)
@@ -196,10 +233,20 @@ def test_bad_inputs_get_clear_errors():
         amplitude_spectrum(x, alpha=-1)
     with pytest.raises(ValueError, match="z must have shape \\[B, 1, H, W\\]"):
         amplitude_spectrum(x, mode="const", z=np.zeros((2, 3, 8, 8), np.float32))
-    with pytest.raises(ValueError, match="spectral_multiply.*'ids'.*\\[0, 2\\^32\\)"):
-        amplitude_spectrum(x, seed=1, ids=[-1, 0])
-    with pytest.raises(ValueError, match="spectral_multiply.*'ids'.*\\[B\\]"):
-        amplitude_spectrum(x, seed=1, ids=[0, 1, 2])
+    for backend, op in (("auto", "pasta_fused"), ("scipy", "spectral_multiply")):
+        with pytest.raises(ValueError, match=op + ".*'ids'.*\\[0, 2\\^32\\)"):
+            amplitude_spectrum(x, seed=1, ids=[-1, 0], fft_backend=backend)
+        with pytest.raises(ValueError, match=op + ".*'ids'.*\\[B\\]"):
+            amplitude_spectrum(x, seed=1, ids=[0, 1, 2], fft_backend=backend)
+    odd = images((2, 3, 7, 9))  # the library path checks the range before its FFTs
+    with pytest.raises(ValueError, match="must lie in \\[0, 1\\], got values in \\[-0\\.9"):
+        amplitude_spectrum(odd - 1)
+    with pytest.raises(ValueError, match="fft_backend='native' needs CPU images whose H and W are powers"):
+        amplitude_spectrum(odd, fft_backend="native")
+    with pytest.raises(ValueError, match="fft_backend must be one of"):
+        amplitude_spectrum(x, fft_backend="fftw")
+    with pytest.raises(ValueError, match="out must be a C-contiguous float32 array"):
+        amplitude_spectrum(x, out=np.empty((2, 3, 8, 8), np.float64))
     with pytest.raises(TypeError, match="generator must be"):
         amplitude_spectrum(x, generator="seed")
     with pytest.raises(ValueError, match="p must be in \\[0, 1\\]"):

@@ -21,6 +21,11 @@ except ImportError:  # pragma: no cover - depends on the environment
     _sfft = None
 
 
+def pow2(n: int) -> bool:
+    """n is a power of two >= 2 (the sizes the fused native CPU path handles)."""
+    return n >= 2 and (n & (n - 1)) == 0
+
+
 def cpu_workers() -> int:
     """Threads for CPU FFTs: the cores this process may use."""
     try:

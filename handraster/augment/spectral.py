@@ -19,6 +19,7 @@ from handraster._native import asarray, device_of, lib_of
 from handraster.augment import _fft
 
 MODES = ("per_channel", "const")
+FFT_BACKENDS = ("auto", "native", "scipy", "numpy", "torch")
 
 
 def draw_seed(generator: Any = None, like: Any = None) -> int:
@@ -44,7 +45,17 @@ def draw_seed(generator: Any = None, like: Any = None) -> int:
                     f"numpy.random.Generator or a torch.Generator, got {type(generator).__name__}")
 
 
-def _check_images(images: Any, check_range: bool) -> None:
+def _range_error(images: Any) -> ValueError:
+    if lib_of(images) == "torch":
+        import torch
+        lo, hi = (float(v) for v in torch.aminmax(images.detach()))
+    else:
+        lo, hi = float(images.min()), float(images.max())
+    return ValueError("handraster.amplitude_spectrum: images must lie in [0, 1], got values "
+                      f"in [{lo}, {hi}] (pass check_range=False to skip this check)")
+
+
+def _check_images(images: Any) -> None:
     if images.ndim not in (3, 4):
         raise ValueError("handraster.amplitude_spectrum: images must be [B, C, H, W] or [C, H, W], "
                          f"got shape {tuple(images.shape)}")
@@ -56,22 +67,24 @@ def _check_images(images: Any, check_range: bool) -> None:
     elif not np.issubdtype(np.dtype(images.dtype), np.floating):
         raise ValueError("handraster.amplitude_spectrum: images must be float in [0, 1], got "
                          f"{images.dtype} (uint8 images: divide by 255 first)")
-    if min(images.shape) == 0 or not check_range:
+
+
+def _check_range(images: Any) -> None:
+    if min(images.shape) == 0:
         return
-    if lib == "torch":
+    if lib_of(images) == "torch":
         import torch
         lo, hi = (float(v) for v in torch.aminmax(images.detach()))
     else:
         lo, hi = float(images.min()), float(images.max())
     if not (lo >= 0.0 and hi <= 1.0):  # also catches NaN
-        raise ValueError("handraster.amplitude_spectrum: images must lie in [0, 1], got values "
-                         f"in [{lo}, {hi}] (pass check_range=False to skip this check)")
+        raise _range_error(images)
 
 
 def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: float = 2.0,
                        mode: str = "per_channel", generator: Any = None, z: Any = None, *,
                        seed: int | None = None, ids: Any = None, check_range: bool = True,
-                       fft_backend: str = "auto") -> Any:
+                       fft_backend: str = "auto", out: Any = None) -> Any:
     """PASTA amplitude-spectrum augmentation of a batch of images.
 
     images: [B, C, H, W] or [C, H, W] float (any float dtype; computed in float32) in [0, 1];
@@ -85,20 +98,35 @@ def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: f
     seed: Philox key for the draws; if None one is drawn from ``generator`` (see draw_seed).
     ids: optional int [B] image ids in [0, 2^32) (default 0..B-1): image b's draws are a pure
       function of (seed, ids[b]), the same on every device and in any batch composition.
-    check_range: verify 0 <= images <= 1 (one extra reduction pass).
-    fft_backend: "auto" | "scipy" | "numpy" for CPU arrays; "torch" keeps torch.fft for torch
-      CPU tensors (slower here than scipy's pocketfft on zero-copy numpy views).
+    check_range: verify 0 <= images <= 1 (free on the fused CPU path, else one reduction pass).
+    fft_backend: for CPU arrays, "auto" (the fused native path when H and W are powers of two,
+      else scipy), "native" (fused; powers of two only), "scipy", "numpy", or "torch" (torch.fft
+      for torch CPU tensors). CUDA arrays always use cuFFT.
+    out: optional float32 C-contiguous array like images (same library, device, shape) that
+      receives the result, e.g. ``out=images`` to augment in place (saves allocating and
+      page-faulting a new batch); the fused CPU path writes it directly.
     """
     if mode not in MODES:
         raise ValueError(f"handraster.amplitude_spectrum: mode must be one of {MODES}, got {mode!r}")
     for name, val in (("alpha", alpha), ("beta", beta), ("k", k)):
         if not (np.isfinite(val) and val >= 0):
             raise ValueError(f"handraster.amplitude_spectrum: {name} must be finite and >= 0, got {val}")
-    _check_images(images, check_range)
+    if fft_backend not in FFT_BACKENDS:
+        raise ValueError(f"handraster.amplitude_spectrum: fft_backend must be one of {FFT_BACKENDS}, "
+                         f"got {fft_backend!r}")
+    _check_images(images)
+    lib, dev = lib_of(images), device_of(images)
+    H, W = int(images.shape[-2]), int(images.shape[-1])
+    # The fused native CPU path: FFTs, multiplier, clip and range check in one pass per image.
+    fused = dev == "cpu" and fft_backend in ("auto", "native") and _fft.pow2(H) and _fft.pow2(W)
+    if fft_backend == "native" and not fused:
+        raise ValueError("handraster.amplitude_spectrum: fft_backend='native' needs CPU images whose "
+                         f"H and W are powers of two >= 2, got shape {tuple(images.shape)} on {dev}")
+    if check_range and not fused:
+        _check_range(images)
     single = images.ndim == 3
     x = images[None] if single else images
     B, C, H, W = (int(s) for s in x.shape)
-    lib, dev = lib_of(x), device_of(x)
     torch_cpu = lib == "torch" and dev == "cpu" and fft_backend != "torch"
     xf = asarray(x.detach() if lib == "torch" else x, like=x, dtype=np.float32)
     if torch_cpu:
@@ -115,18 +143,44 @@ def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: f
         ids = asarray(ids, like=xf, dtype=np.int64).reshape(-1)
     if seed is None:
         seed = 0 if z is not None else draw_seed(generator, like=x)
+    out_view = _out_view(out, images, single, torch_cpu) if out is not None else None
     if B == 0 or C == 0 or H == 0 or W == 0:
         out = xf.copy() if lib_of(xf) != "torch" else xf.clone()
+    elif fused:
+        dst = np.empty_like(xf) if out_view is None else out_view
+        bad = np.zeros(B, np.int64)
+        _native.native("cpu").pasta_fused(xf, dst, z, ids, int(seed), float(alpha), float(beta),
+                                          float(k), mode, bad)
+        if check_range and bad.any():
+            raise _range_error(xf if dst is not xf else dst)  # pragma: no cover - in place + bad
+        res = dst
     else:
-        out = _run(xf, H, W, z, ids, int(seed), float(alpha), float(beta), float(k), mode, fft_backend)
+        res = _run(xf, H, W, z, ids, int(seed), float(alpha), float(beta), float(k), mode, fft_backend)
+    if out is not None:
+        if res is not out_view:
+            out_view[...] = res
+        return out
     if torch_cpu:
         import torch
-        out = torch.from_numpy(out)
+        res = torch.from_numpy(res)
     if lib == "torch":
-        out = out.to(images.dtype)
-    elif out.dtype != images.dtype:
-        out = out.astype(images.dtype)
-    return out[0] if single else out
+        res = res.to(images.dtype)
+    elif res.dtype != images.dtype:
+        res = res.astype(images.dtype)
+    return res[0] if single else res
+
+
+def _out_view(out: Any, images: Any, single: bool, torch_cpu: bool) -> Any:
+    """The caller's ``out`` as the 4-D float32 array the computation writes (checked)."""
+    ok = (lib_of(out) == lib_of(images) and device_of(out) == device_of(images)
+          and tuple(out.shape) == tuple(images.shape) and "float32" in str(out.dtype)
+          and (out.is_contiguous() if lib_of(out) == "torch" else out.flags.c_contiguous))
+    if not ok:
+        raise ValueError("handraster.amplitude_spectrum: out must be a C-contiguous float32 array of "
+                         f"the images' library, device and shape {tuple(images.shape)}, got "
+                         f"{type(out).__name__} {getattr(out, 'dtype', None)} {tuple(getattr(out, 'shape', ()))}")
+    o = out[None] if single else out
+    return o.detach().numpy() if torch_cpu else o
 
 
 def _real_pairs(spec: Any) -> Any:
