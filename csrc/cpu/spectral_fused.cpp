@@ -38,18 +38,51 @@ struct Scratch {
   }
 };
 
-// dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols, in 16 x 16 tiles (cache-
-// friendly; the tiles stay in L1).
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define HR_HAVE_SHUFFLEVECTOR 1
+typedef float v8f __attribute__((vector_size(32)));
+// In-register 8 x 8 transpose (the classic unpack / shuffle / 128-bit-permute network, written
+// with GCC vector extensions so that each target clone gets its own instructions).
+HR_LANES_INLINE void transpose8(const float* src, int ld_src, float* dst, int ld_dst) {
+  v8f r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) __builtin_memcpy(&r[i], src + static_cast<size_t>(i) * ld_src, 32);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int j = 0; j < 2; ++j) {
+      u[i + j] = __builtin_shufflevector(t[i + j], t[i + j + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+      u[i + j + 2] = __builtin_shufflevector(t[i + j], t[i + j + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+  // u[0] holds columns 0 (low half) and 4 (high half) of rows 0-3, u[4] the same of rows 4-7;
+  // u[2]: columns 1 and 5, u[1]: columns 2 and 6, u[3]: columns 3 and 7.
+  const int col_of[4] = {0, 2, 1, 3};
+  for (int j = 0; j < 4; ++j) {
+    const v8f lo = __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    const v8f hi = __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    __builtin_memcpy(dst + static_cast<size_t>(col_of[j]) * ld_dst, &lo, 32);
+    __builtin_memcpy(dst + static_cast<size_t>(col_of[j] + 4) * ld_dst, &hi, 32);
+  }
+}
+#endif
+
+// dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols: 8 x 8 register tiles where
+// they fit, scalar at the ragged edges.
 HR_LANES_INLINE void transpose(const float* __restrict src, int ld_src, float* __restrict dst,
                                int ld_dst, int rows, int cols) {
-  constexpr int T = 16;
-  for (int r0 = 0; r0 < rows; r0 += T)
-    for (int c0 = 0; c0 < cols; c0 += T) {
-      const int r1 = std::min(rows, r0 + T), c1 = std::min(cols, c0 + T);
-      for (int r = r0; r < r1; ++r)
-        for (int c = c0; c < c1; ++c)
-          dst[static_cast<size_t>(c) * ld_dst + r] = src[static_cast<size_t>(r) * ld_src + c];
-    }
+  int r8 = 0, c8 = 0;
+#ifdef HR_HAVE_SHUFFLEVECTOR
+  r8 = rows / 8 * 8;
+  c8 = cols / 8 * 8;
+  for (int r0 = 0; r0 < r8; r0 += 8)
+    for (int c0 = 0; c0 < c8; c0 += 8)
+      transpose8(src + static_cast<size_t>(r0) * ld_src + c0, ld_src,
+                 dst + static_cast<size_t>(c0) * ld_dst + r0, ld_dst);
+#endif
+  for (int r = 0; r < rows; ++r)
+    for (int c = (r < r8 ? c8 : 0); c < cols; ++c)
+      dst[static_cast<size_t>(c) * ld_dst + r] = src[static_cast<size_t>(r) * ld_src + c];
 }
 
 // m_sym in the transposed layout m[v * KP + u], u = 0..M, for image b, draw channel c: rows
