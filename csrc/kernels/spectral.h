@@ -23,7 +23,9 @@
 //
 // CUDA runs SpectralMultiplyOp::run per 4-bin work item. The CPU launcher (cpu/spectral.cpp)
 // works on pairs of mirrored rows {u, -u} instead, so every draw is made once and the loops
-// vectorise; it calls the same sigma, pasta_freq and normal4.
+// vectorise; it calls the same sigma, pasta_freq and normal4 (wide Philox form). For
+// power-of-two sizes the CPU module also offers the whole augmentation fused per image with its
+// own FFTs (cpu/spectral_fused.cpp), the same math on the other half spectrum.
 #pragma once
 #include <cmath>
 #include "common/hr.h"
