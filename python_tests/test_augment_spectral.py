@@ -110,6 +110,11 @@ def test_out_argument_in_place_and_preallocated():
     t = torch.from_numpy(x.copy())
     amplitude_spectrum(t, seed=3, out=t)
     np.testing.assert_array_equal(t.numpy(), want)
+    bad = x.copy()
+    bad[2, 1, 3, 3] = 1.5
+    with pytest.raises(ValueError, match="must lie in \\[0, 1\\]"):
+        amplitude_spectrum(bad, seed=3, out=bad)
+    assert bad[2, 1, 3, 3] == 1.5 and np.array_equal(bad[0], x[0])  # nothing overwritten
     single = x[1].copy()
     amplitude_spectrum(single, seed=3, ids=[1], out=single)
     np.testing.assert_array_equal(single, want[1])
