@@ -25,16 +25,17 @@
 namespace hr {
 namespace {
 
+// Two split-complex buffers, each [W, KP] floats (>= [M + 1, W]), that take turns holding
+// Z, X and T and serving as the FFTs' ping-pong scratch: the working set stays ~1 MB at 256^2.
 struct Scratch {
-  std::vector<float> zr, zi, xr, xi, tr, ti, wr, wi, m, draws, tw;
+  std::vector<float> ar, ai, br, bi, m, draws;
   Scratch(int H, int W, int KP) {
-    const size_t M = H / 2, mw = M * W, tk = static_cast<size_t>(W) * KP;
-    zr.resize(mw); zi.resize(mw);
-    xr.resize((M + 1) * W); xi.resize((M + 1) * W);
-    tr.assign(tk, 0.f); ti.assign(tk, 0.f);  // padding lanes stay finite
-    wr.resize(std::max(mw, tk)); wi.resize(std::max(mw, tk));
-    m.assign(tk, 1.f);
+    const size_t n = static_cast<size_t>(W) * KP;
+    ar.assign(n, 0.f); ai.assign(n, 0.f);  // T's padding lanes (u > M) must stay finite
+    br.assign(n, 0.f); bi.assign(n, 0.f);
+    m.assign(n, 1.f);
     draws.resize(2 * 4 * ((W + 3) / 4));
+    (void)H;
   }
 };
 
@@ -86,7 +87,7 @@ HR_LANES_INLINE void transpose(const float* __restrict src, int ld_src, float* _
 }
 
 // m_sym in the transposed layout m[v * KP + u], u = 0..M, for image b, draw channel c: rows
-// u of m_sym are formed in s.xr (free between planes) and transposed into s.m.
+// u of m_sym are formed in s.br (free between planes) and transposed into s.m.
 HR_SIMD_CLONES void fill_multiplier(const SpectralMultiplyOp::Params& p, const float* sig, int b,
                                     int c, int KP, Scratch& s) {
   const int H = p.H, W = p.W, M = H / 2;
@@ -96,12 +97,12 @@ HR_SIMD_CLONES void fill_multiplier(const SpectralMultiplyOp::Params& p, const f
     row_draws(p, b, c, u, s.draws.data(), &zu, &zm);
     const float* su = sig + static_cast<size_t>(u) * W;
     const float* sm = sig + static_cast<size_t>(um) * W;
-    float* __restrict row = s.xr.data() + static_cast<size_t>(u) * W;
+    float* __restrict row = s.br.data() + static_cast<size_t>(u) * W;
     row[0] = 1.0f + 0.5f * (su[0] * zu[0] + sm[0] * zm[0]);
 #pragma omp simd
     for (int v = 1; v < W; ++v) row[v] = 1.0f + 0.5f * (su[v] * zu[v] + sm[W - v] * zm[W - v]);
   }
-  transpose(s.xr.data(), W, s.m.data(), KP, M + 1, W);
+  transpose(s.br.data(), W, s.m.data(), KP, M + 1, W);
 }
 
 // One channel plane x [H, W] -> out [H, W]; returns the number of input values outside [0, 1].
@@ -111,8 +112,9 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
                                      const float* twr, const float* twi, Scratch& s) {
   const int M = H / 2;
   int64_t bad = 0;
-  float *zr = s.zr.data(), *zi = s.zi.data(), *xr = s.xr.data(), *xi = s.xi.data();
-  float *tr = s.tr.data(), *ti = s.ti.data();
+  // Z and T live in buffer a, X in buffer b; each FFT uses the other buffer as scratch.
+  float *zr = s.ar.data(), *zi = s.ai.data(), *xr = s.br.data(), *xi = s.bi.data();
+  float *tr = s.ar.data(), *ti = s.ai.data();
   for (int n = 0; n < M; ++n) {  // pack even/odd rows as (re, im), counting bad inputs
     const float* e = x + static_cast<size_t>(2 * n) * W;
     const float* o = e + W;
@@ -129,7 +131,7 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
     }
     bad += nb;
   }
-  lanes::fft(fM, W, zr, zi, s.wr.data(), s.wi.data());
+  lanes::fft(fM, W, zr, zi, xr, xi);
   for (int u = 0; u <= M; ++u) {  // unpack the real transform along axis 0
     const float* ar = zr + static_cast<size_t>(u % M) * W;
     const float* ai = zi + static_cast<size_t>(u % M) * W;
@@ -150,7 +152,7 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
   }
   transpose(xr, W, tr, KP, M + 1, W);  // X [M+1, W] -> T [W, KP]
   transpose(xi, W, ti, KP, M + 1, W);
-  lanes::fft(fW, KP, tr, ti, s.wr.data(), s.wi.data());
+  lanes::fft(fW, KP, tr, ti, xr, xi);
   const float* m = s.m.data();
   const int64_t tk = static_cast<int64_t>(W) * KP;
 #pragma omp simd
@@ -158,7 +160,7 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
     tr[e] *= m[e];
     ti[e] *= m[e];
   }
-  lanes::fft(iW, KP, tr, ti, s.wr.data(), s.wi.data());
+  lanes::fft(iW, KP, tr, ti, xr, xi);
   transpose(tr, KP, xr, W, W, M + 1);  // and back
   transpose(ti, KP, xi, W, W, M + 1);
   for (int u = 0; u < M; ++u) {  // repack for the inverse real transform along axis 0
@@ -178,7 +180,7 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
       yi[w] = ei + orr;
     }
   }
-  lanes::fft(iM, W, zr, zi, s.wr.data(), s.wi.data());
+  lanes::fft(iM, W, zr, zi, xr, xi);
   const float scale = 1.0f / (static_cast<float>(H) * static_cast<float>(W));
   for (int n = 0; n < M; ++n) {
     const float* a = zr + static_cast<size_t>(n) * W;
