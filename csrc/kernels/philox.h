@@ -80,7 +80,9 @@ HR_HD u32x4 philox4x32_10_wide(uint64_t seed, uint32_t c0_, uint32_t c1_, uint32
   const uint64_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, mask = 0xFFFFFFFFu;
   uint64_t c0 = c0_, c1 = c1_, c2 = c2_, c3 = c3_, k0 = seed & mask, k1 = seed >> 32;
   for (int r = 0; r < 10; ++r) {
-    const uint64_t p0 = M0 * c0, p1 = M1 * c2;
+    // (u32) casts tell the compiler the factors are 32-bit: one 32x32->64 multiply
+    // (vpmuludq), not an emulated 64x64 one.
+    const uint64_t p0 = M0 * static_cast<uint32_t>(c0), p1 = M1 * static_cast<uint32_t>(c2);
     const uint64_t n0 = (p1 >> 32) ^ c1 ^ k0, n2 = (p0 >> 32) ^ c3 ^ k1;
     c1 = p1 & mask;
     c3 = p0 & mask;
