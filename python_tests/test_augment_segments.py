@@ -128,6 +128,7 @@ def test_labels_mask_visibility_and_part_counts():
     np.testing.assert_array_equal(res["visibility"][0], want)
     np.testing.assert_array_equal(res["part_pixels"][0], [1, 1, 4, 0, 0, 0])
     np.testing.assert_array_equal(res["part_covered"][0], [0, 1, 2, 0, 0, 0])
+    assert res["occlusion"][0] == pytest.approx(3 / 6)
 
 
 def test_colour_variant_paints_hand_mean_and_random_object():

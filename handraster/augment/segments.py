@@ -64,7 +64,8 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
     object pixels (alpha >= 0.5) set to 8 and arm pixels to 7; "visibility" with joints whose
     pixel is covered (alpha >= 0.5) set False (joints outside the image keep their value);
     "part_pixels" and "part_covered" int64 [B, 6]: pixels of parts 1-6 in the input mask
-    and how many of them the occluders cover (finger-level occlusion).
+    and how many of them the occluders cover (finger-level occlusion), and "occlusion" float64
+    [B]: the covered fraction of all hand pixels (0 where the render has none).
     """
     if variant not in ("real", "color"):
         raise ValueError(f"composite_segments: variant must be 'real' or 'color', got {variant!r}")
@@ -129,6 +130,8 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
             raise ValueError(f"composite_segments: mask must be [B, H, W] = {[B, H, W]}, got {list(mask.shape)}")
         result["mask"] = _relabel(mask, obj_cov, arm_cov)
         result["part_pixels"], result["part_covered"] = _part_counts(mask, obj_cov | arm_cov)
+        total = result["part_pixels"].sum(1)
+        result["occlusion"] = result["part_covered"].sum(1) / np.maximum(total, 1)
     if r.get("visibility") is not None:
         if r.get("joints2d") is None:
             raise ValueError("composite_segments: visibility needs joints2d [B, J, 2] to be updated")

@@ -42,7 +42,8 @@ class AmplitudeSpectrum:
       RNG, like torchvision transforms. An int makes the result of image i a function of
       (seed, ids[i]); without ``ids`` a running counter numbers the images seen so far
       (0, 1, 2, ... across calls), so successive batches still differ.
-    ids: int [B] image ids in [0, 2^32), e.g. the generator's sample indices.
+    ids: int [B] image ids in [0, 2^32), e.g. the generator's sample indices. Pass them in
+      multi-process pipelines (DataLoader workers): each process has its own running counter.
     """
 
     def __init__(self, alpha: float = 3.0, beta: float = 0.25, k: float = 2.0,
