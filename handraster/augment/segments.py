@@ -89,6 +89,9 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
         if idx.shape != (B,) or (idx < 0).any() or (idx >= len(segments)).any():
             raise ValueError(f"composite_segments: {name} must be [B] = [{B}] values in "
                              f"[0, {len(segments)}), got {idx.tolist()}")
+    mask = r.get("mask")
+    if mask is not None and tuple(mask.shape) != (B, H, W):
+        raise ValueError(f"composite_segments: mask must be [B, H, W] = {[B, H, W]}, got {list(mask.shape)}")
     obj_img, obj_a, arm_img, arm_a = segments.batch(j, k, H, W)
     if binary:
         obj_a, arm_a = (obj_a >= 0.5).astype(np.float32), (arm_a >= 0.5).astype(np.float32)
@@ -97,7 +100,6 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
     if not use_arm:
         arm_a[:] = 0
     np.minimum(arm_a, 1.0 - obj_a, out=arm_a)  # object in front where both cover
-    mask = r.get("mask")
     syn = asarray(rgb, like=rgb, dtype=np.float32)
     if is_uint8:
         syn = syn / 255.0
@@ -126,8 +128,6 @@ def composite_segments(render: Any, segments: SegmentBank, *, ids: Any = None,
     result = {"rgb": out, "obj_alpha": oa, "arm_alpha": aa, "obj_index": j, "arm_index": k}
     obj_cov, arm_cov = oa >= 0.5, aa >= 0.5
     if mask is not None:
-        if tuple(mask.shape) != (B, H, W):
-            raise ValueError(f"composite_segments: mask must be [B, H, W] = {[B, H, W]}, got {list(mask.shape)}")
         result["mask"] = _relabel(mask, obj_cov, arm_cov)
         result["part_pixels"], result["part_covered"] = _part_counts(mask, obj_cov | arm_cov)
         total = result["part_pixels"].sum(1)
