@@ -1,0 +1,259 @@
+// spectral_fused.cpp: the whole PASTA augmentation per image on the CPU, for power-of-two
+// H and W: real FFT, multiplier, inverse, clip, with every intermediate in per-thread buffers
+// that stay in cache (the array-library path streams five 50 MB arrays through memory per
+// 64-image batch). Same result as real(ifft2(F m)), m = 1 + sigma z (kernels/spectral.h).
+//
+// Layout. The real transform runs along axis 0 first, so the half spectrum is rows u = 0..H/2
+// (all columns v) instead of the library's columns 0..W/2; m_sym is the same function of (u, v):
+//   z[n]  = x[2n] + i x[2n+1]                     rows as vectors over the W columns, n < M=H/2
+//   Z     = FFT_M(z)          along axis 0        (fft_lanes.h, lanes = columns)
+//   X[u]  = (Z[u] + Z*[M-u]) / 2 - i e^{-2 pi i u / H} (Z[u] - Z*[M-u]) / 2,   u = 0..M
+//   S     = FFT_W(X^T)        along the columns   (transposed: lanes = u, padded to KP)
+//   S    *= m_sym(u, v)                            m_sym from kernels/spectral.h's sigma, draws
+//   X'    = IFFT_W(S)^T;  Z'[u] = (X'[u] + X'*[M-u]) + i e^{+2 pi i u / H} (X'[u] - X'*[M-u])
+//   z'    = IFFT_M(Z');   out[2n] = clip(Re z'[n] / (H W)), out[2n+1] = clip(Im z'[n] / (H W))
+// The input range check (0 <= x <= 1, no NaN) is counted per image on the way in.
+#include "cpu/spectral_fused.h"
+
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include <vector>
+#include "cpu/fft_lanes.h"
+#include "cpu/spectral_rows.h"
+
+// Own ISA multiversioning (target_clones): defined only in the baseline compile of the
+// per-ISA builds (cpu/launch_cpu.h).
+#if !defined(HR_CPU_ISA) || HR_CPU_ISA == 0
+
+namespace hr {
+namespace {
+
+// Two split-complex buffers, each [W, KP] floats (>= [M + 1, W]), that take turns holding
+// Z, X and T and serving as the FFTs' ping-pong scratch: the working set stays ~1 MB at 256^2.
+struct Scratch {
+  std::vector<float> ar, ai, br, bi, m, draws;
+  Scratch(int H, int W, int KP) {
+    const size_t n = static_cast<size_t>(W) * KP;
+    ar.assign(n, 0.f); ai.assign(n, 0.f);  // T's padding lanes (u > M) must stay finite
+    br.assign(n, 0.f); bi.assign(n, 0.f);
+    m.assign(n, 1.f);
+    draws.resize(2 * 4 * ((W + 3) / 4));
+    (void)H;
+  }
+};
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define HR_HAVE_SHUFFLEVECTOR 1
+typedef float v8f __attribute__((vector_size(32)));
+// In-register 8 x 8 transpose (the classic unpack / shuffle / 128-bit-permute network, written
+// with GCC vector extensions so that each target clone gets its own instructions).
+HR_LANES_INLINE void transpose8(const float* src, int ld_src, float* dst, int ld_dst) {
+  v8f r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) __builtin_memcpy(&r[i], src + static_cast<size_t>(i) * ld_src, 32);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int j = 0; j < 2; ++j) {
+      u[i + j] = __builtin_shufflevector(t[i + j], t[i + j + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+      u[i + j + 2] = __builtin_shufflevector(t[i + j], t[i + j + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+  // u[0] holds columns 0 (low half) and 4 (high half) of rows 0-3, u[4] the same of rows 4-7;
+  // u[2]: columns 1 and 5, u[1]: columns 2 and 6, u[3]: columns 3 and 7.
+  const int col_of[4] = {0, 2, 1, 3};
+  for (int j = 0; j < 4; ++j) {
+    const v8f lo = __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    const v8f hi = __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    __builtin_memcpy(dst + static_cast<size_t>(col_of[j]) * ld_dst, &lo, 32);
+    __builtin_memcpy(dst + static_cast<size_t>(col_of[j] + 4) * ld_dst, &hi, 32);
+  }
+}
+#endif
+
+// dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols: 8 x 8 register tiles where
+// they fit, scalar at the ragged edges.
+HR_LANES_INLINE void transpose(const float* __restrict src, int ld_src, float* __restrict dst,
+                               int ld_dst, int rows, int cols) {
+  int r8 = 0, c8 = 0;
+#ifdef HR_HAVE_SHUFFLEVECTOR
+  r8 = rows / 8 * 8;
+  c8 = cols / 8 * 8;
+  for (int r0 = 0; r0 < r8; r0 += 8)
+    for (int c0 = 0; c0 < c8; c0 += 8)
+      transpose8(src + static_cast<size_t>(r0) * ld_src + c0, ld_src,
+                 dst + static_cast<size_t>(c0) * ld_dst + r0, ld_dst);
+#endif
+  for (int r = 0; r < rows; ++r)
+    for (int c = (r < r8 ? c8 : 0); c < cols; ++c)
+      dst[static_cast<size_t>(c) * ld_dst + r] = src[static_cast<size_t>(r) * ld_src + c];
+}
+
+// m_sym in the transposed layout m[v * KP + u], u = 0..M, for image b, draw channel c: rows
+// u of m_sym are formed in s.br (free between planes) and transposed into s.m.
+HR_SIMD_CLONES void fill_multiplier(const SpectralMultiplyOp::Params& p, const float* sig, int b,
+                                    int c, int KP, Scratch& s) {
+  const int H = p.H, W = p.W, M = H / 2;
+  for (int u = 0; u <= M; ++u) {
+    const int um = (H - u) % H;
+    const float *zu, *zm;
+    row_draws(p, b, c, u, s.draws.data(), &zu, &zm);
+    const float* su = sig + static_cast<size_t>(u) * W;
+    const float* sm = sig + static_cast<size_t>(um) * W;
+    float* __restrict row = s.br.data() + static_cast<size_t>(u) * W;
+    row[0] = 1.0f + 0.5f * (su[0] * zu[0] + sm[0] * zm[0]);
+#pragma omp simd
+    for (int v = 1; v < W; ++v) row[v] = 1.0f + 0.5f * (su[v] * zu[v] + sm[W - v] * zm[W - v]);
+  }
+  transpose(s.br.data(), W, s.m.data(), KP, M + 1, W);
+}
+
+// One channel plane x [H, W] -> out [H, W]; returns the number of input values outside [0, 1].
+HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, int KP,
+                                     const lanes::FftPlan& fM, const lanes::FftPlan& iM,
+                                     const lanes::FftPlan& fW, const lanes::FftPlan& iW,
+                                     const float* twr, const float* twi, Scratch& s) {
+  const int M = H / 2;
+  int64_t bad = 0;
+  // Z and T live in buffer a, X in buffer b; each FFT uses the other buffer as scratch.
+  float *zr = s.ar.data(), *zi = s.ai.data(), *xr = s.br.data(), *xi = s.bi.data();
+  float *tr = s.ar.data(), *ti = s.ai.data();
+  for (int n = 0; n < M; ++n) {  // pack even/odd rows as (re, im), counting bad inputs
+    const float* e = x + static_cast<size_t>(2 * n) * W;
+    const float* o = e + W;
+    float* __restrict a = zr + static_cast<size_t>(n) * W;
+    float* __restrict b = zi + static_cast<size_t>(n) * W;
+    int nb = 0;
+#pragma omp simd reduction(+ : nb)
+    for (int w = 0; w < W; ++w) {
+      const float ev = e[w], ov = o[w];
+      a[w] = ev;
+      b[w] = ov;
+      // bitwise & (no short circuit) keeps the loop branch-free; NaN fails both tests
+      nb += 2 - ((ev >= 0.f) & (ev <= 1.f)) - ((ov >= 0.f) & (ov <= 1.f));
+    }
+    bad += nb;
+  }
+  lanes::fft(fM, W, zr, zi, xr, xi);
+  for (int u = 0; u <= M; ++u) {  // unpack the real transform along axis 0
+    const float* ar = zr + static_cast<size_t>(u % M) * W;
+    const float* ai = zi + static_cast<size_t>(u % M) * W;
+    const float* br = zr + static_cast<size_t>((M - u) % M) * W;
+    const float* bi = zi + static_cast<size_t>((M - u) % M) * W;
+    const float c = twr[u], sn = twi[u];  // e^{-2 pi i u / H} = (c, -sn)
+    float* __restrict yr = xr + static_cast<size_t>(u) * W;
+    float* __restrict yi = xi + static_cast<size_t>(u) * W;
+#pragma omp simd
+    for (int w = 0; w < W; ++w) {
+      const float er = 0.5f * (ar[w] + br[w]), ei = 0.5f * (ai[w] - bi[w]);
+      const float dr = 0.5f * (ar[w] - br[w]), di = 0.5f * (ai[w] + bi[w]);  // (A - B*) / 2
+      // O = -i (A - B*) / 2 = (di, -dr); X = E + (c - i sn) O
+      const float orr = di, oi = -dr;
+      yr[w] = er + c * orr + sn * oi;
+      yi[w] = ei + c * oi - sn * orr;
+    }
+  }
+  transpose(xr, W, tr, KP, M + 1, W);  // X [M+1, W] -> T [W, KP]
+  transpose(xi, W, ti, KP, M + 1, W);
+  lanes::fft(fW, KP, tr, ti, xr, xi);
+  const float* m = s.m.data();
+  const int64_t tk = static_cast<int64_t>(W) * KP;
+#pragma omp simd
+  for (int64_t e = 0; e < tk; ++e) {
+    tr[e] *= m[e];
+    ti[e] *= m[e];
+  }
+  lanes::fft(iW, KP, tr, ti, xr, xi);
+  transpose(tr, KP, xr, W, W, M + 1);  // and back
+  transpose(ti, KP, xi, W, W, M + 1);
+  for (int u = 0; u < M; ++u) {  // repack for the inverse real transform along axis 0
+    const float* ar = xr + static_cast<size_t>(u) * W;
+    const float* ai = xi + static_cast<size_t>(u) * W;
+    const float* br = xr + static_cast<size_t>(M - u) * W;
+    const float* bi = xi + static_cast<size_t>(M - u) * W;
+    const float c = twr[u], sn = twi[u];  // e^{+2 pi i u / H} = (c, sn)
+    float* __restrict yr = zr + static_cast<size_t>(u) * W;
+    float* __restrict yi = zi + static_cast<size_t>(u) * W;
+#pragma omp simd
+    for (int w = 0; w < W; ++w) {
+      const float er = ar[w] + br[w], ei = ai[w] - bi[w];   // A + B*
+      const float dr = ar[w] - br[w], di = ai[w] + bi[w];   // A - B*
+      const float orr = c * dr - sn * di, oi = c * di + sn * dr;  // e^{+i} (A - B*)
+      yr[w] = er - oi;  // E + i O
+      yi[w] = ei + orr;
+    }
+  }
+  lanes::fft(iM, W, zr, zi, xr, xi);
+  const float scale = 1.0f / (static_cast<float>(H) * static_cast<float>(W));
+  for (int n = 0; n < M; ++n) {
+    const float* a = zr + static_cast<size_t>(n) * W;
+    const float* b = zi + static_cast<size_t>(n) * W;
+    float* __restrict e = out + static_cast<size_t>(2 * n) * W;
+    float* __restrict o = e + W;
+#pragma omp simd
+    for (int w = 0; w < W; ++w) {
+      float ev = a[w] * scale, ov = b[w] * scale;
+      ev = ev < 0.f ? 0.f : ev;
+      ev = ev > 1.f ? 1.f : ev;
+      ov = ov < 0.f ? 0.f : ov;
+      ov = ov > 1.f ? 1.f : ov;
+      e[w] = ev;
+      o[w] = ov;
+    }
+  }
+  return bad;
+}
+
+}  // namespace
+
+bool pasta_fused_supported(int H, int W) {
+  auto pow2 = [](int n) { return n >= 2 && (n & (n - 1)) == 0; };
+  return pow2(H) && pow2(W);
+}
+
+void pasta_fused_cpu(const float* x, float* out, int64_t* bad, const SpectralMultiplyOp::Params& p) {
+  const int H = p.H, W = p.W, M = H / 2, KP = (M + 1 + 15) / 16 * 16;
+  const std::vector<float> sig = sigma_table(p);
+  const lanes::FftPlan fM(M, -1), iM(M, 1), fW(W, -1), iW(W, 1);
+  std::vector<float> twr(M + 1), twi(M + 1);  // cos, sin of 2 pi u / H
+  for (int u = 0; u <= M; ++u) {
+    twr[u] = static_cast<float>(std::cos(2.0 * M_PI * u / H));
+    twi[u] = static_cast<float>(std::sin(2.0 * M_PI * u / H));
+  }
+  const int64_t plane = static_cast<int64_t>(H) * W;
+  // Tasks: whole images (the const-mode multiplier is then made once per image), or
+  // (image, channel) planes when there are too few images to keep every thread busy.
+  const int nthreads = omp_get_max_threads();
+  const bool per_plane = p.B < 2 * nthreads;
+  const int64_t ntasks = per_plane ? static_cast<int64_t>(p.B) * p.C : p.B;
+  for (int b = 0; b < p.B; ++b) bad[b] = 0;
+#pragma omp parallel if (ntasks > 1 && nthreads > 1)
+  {
+    Scratch s(H, W, KP);
+    int last_b = -1, last_c = -1;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < ntasks; ++t) {
+      const int b = static_cast<int>(per_plane ? t / p.C : t);
+      const int c_begin = per_plane ? static_cast<int>(t % p.C) : 0;
+      const int c_end = per_plane ? c_begin + 1 : p.C;
+      int64_t nbad = 0;
+      for (int c = c_begin; c < c_end; ++c) {
+        const int cz = p.Cz == 1 ? 0 : c;
+        if (b != last_b || cz != last_c) {
+          fill_multiplier(p, sig.data(), b, cz, KP, s);
+          last_b = b;
+          last_c = cz;
+        }
+        const int64_t off = (static_cast<int64_t>(b) * p.C + c) * plane;
+        nbad += augment_plane(x + off, out + off, H, W, KP, fM, iM, fW, iW, twr.data(), twi.data(), s);
+      }
+#pragma omp atomic
+      bad[b] += nbad;
+    }
+  }
+}
+
+}  // namespace hr
+
+#endif  // HR_CPU_ISA == 0
