@@ -22,19 +22,24 @@ def focal_mm(K: np.ndarray, width: int, sensor_mm: float = 36.0) -> float:
     return float(K[0, 0]) * sensor_mm / width
 
 
+def _cross(a, b):
+    """3-vector cross product (np.cross is slow for single vectors)."""
+    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+
+
 def look_at(eye: np.ndarray, target: np.ndarray, up_hint: np.ndarray, roll: float = 0.0) -> np.ndarray:
     """World -> camera 4x4 (float64) for a camera at `eye` looking at `target`.
 
     The camera's z axis points at the target; its y axis (image down) is as close as possible
     to -up_hint; `roll` (radians) then rotates the image about the optical axis."""
     z = np.asarray(target, np.float64) - np.asarray(eye, np.float64)
-    z /= np.linalg.norm(z)
+    z /= np.sqrt(z @ z)
     down = -np.asarray(up_hint, np.float64)
-    x = np.cross(down, z)
-    if np.linalg.norm(x) < 1e-6:  # looking along the up hint: pick any perpendicular
-        x = np.cross([1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0], z)
-    x /= np.linalg.norm(x)
-    y = np.cross(z, x)
+    x = _cross(down, z)
+    if x @ x < 1e-12:  # looking along the up hint: pick any perpendicular
+        x = _cross(np.array([1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0]), z)
+    x /= np.sqrt(x @ x)
+    y = _cross(z, x)
     c, s = np.cos(roll), np.sin(roll)
     x, y = c * x + s * y, -s * x + c * y
     R = np.stack([x, y, z])  # rows: camera axes in world coordinates

@@ -66,7 +66,7 @@ def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right) -> dict:
     vis &= inside
     hand = p_cam[:, : mesh.n_hand]
     labels = mesh.hand_labels
-    uv = _project(hand[:, mesh.frame_ids], K)
+    uv = _project(hand[:, mesh.hand_ids], K)
     x0 = np.clip(uv[..., 0].min(1), 0, W - 1)
     y0 = np.clip(uv[..., 1].min(1), 0, H - 1)
     x1 = np.clip(uv[..., 0].max(1), 0, W - 1)

@@ -31,7 +31,10 @@ class SceneMesh:
         labels = part_labels(model)
         self.hand_labels = labels
         attr = vertex_attributes(model)
-        self.frame_ids = np.flatnonzero(labels <= 6)  # keep the hand (not the forearm) in frame
+        self.hand_ids = np.flatnonzero(labels <= 6)  # the hand without the forearm
+        # framing uses every 8th hand vertex plus the fingertips: the silhouette's extremes
+        # are covered to a few millimetres at a fraction of the cost
+        self.frame_ids = np.unique(np.concatenate([self.hand_ids[::8], model.tip_ids]))
         # occluders
         from handraster.scene.meshes import primitive, superset
         self.object_meshes = [primitive(n) for n in ("box", "cylinder", "sphere", "capsule", "torus")]
@@ -71,14 +74,14 @@ class SceneMesh:
         out = np.empty((B, self.n_hand + Vo, 3), np.float32)
         out[:, : self.n_hand] = hand_verts
         for b in range(B):
-            anchor = hand_verts[b, self.frame_ids].mean(0)
+            anchor = hand_verts[b, self.hand_ids].mean(0)
             out[b, self.n_hand:] = anchor  # collapsed: zero-area triangles cover no pixel
             o = objects[b]
             if o is None:
                 continue
             E = views[b]["extrinsics"]
             cam_centre = -E[:3, :3].T @ E[:3, 3]
-            rng_pt = hand_verts[b, self.frame_ids[int(abs(o["offset"][0]) * 1e6) % len(self.frame_ids)]]
+            rng_pt = hand_verts[b, self.hand_ids[int(abs(o["offset"][0]) * 1e6) % len(self.hand_ids)]]
             centre = rng_pt + o["toward_camera"] * (cam_centre - rng_pt) * 0.5 + o["offset"]
             s, cnt = self.obj_vranges[o["kind"]]
             e = s + cnt
