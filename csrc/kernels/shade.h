@@ -155,6 +155,17 @@ struct ShadeOp {
       int32_t yf = (int32_t)floorf((A[4] * row + A[5]) * 65536.f + 0.5f);
       const int32_t dxf = (int32_t)floorf(A[0] * 65536.f + 0.5f), dyf = (int32_t)floorf(A[3] * 65536.f + 0.5f);
       for (int col = 0; col < W; ++col, xf += dxf, yf += dyf) {
+#if !HR_DEVICE_CODE
+        // A rotated crop walks diagonally through the photo, which the hardware prefetcher
+        // does not follow; without this the loop waits on memory (~4x slower).
+        if ((col & 3) == 0) {
+          const int32_t xa = xf + 40 * dxf, ya = yf + 40 * dyf;
+          const int px = xa < 0 ? 0 : (xa >> 16) < w ? (xa >> 16) : w - 1;
+          const int py = ya < 0 ? 0 : (ya >> 16) < h - 1 ? (ya >> 16) : h - 2 < 0 ? 0 : h - 2;
+          __builtin_prefetch(img + py * w + px);
+          __builtin_prefetch(img + (py + 1 < h ? py + 1 : py) * w + px);
+        }
+#endif
         const uint32_t c = bilinear_rgba8_fixed(img, h, w, xf, yf);
         out[col * 3] = (uint8_t)c;
         out[col * 3 + 1] = (uint8_t)(c >> 8);

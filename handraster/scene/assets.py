@@ -21,19 +21,32 @@ def _rot_y(a):
 _CAM_TO_ENV = np.diag([1.0, -1.0, -1.0])
 
 
-def pack_rgba(pool):
-    """The ImagePool's RGB bytes as packed RGBA pixels (int32 [total], R in the low byte) and
-    per-image pixel offsets: the shade kernel's bilinear fetch reads one word per tap."""
-    n_px = int(sum(int(h) * int(w) for h, w in pool.sizes))
-    rgba = np.zeros((n_px, 4), np.uint8)
-    offs = np.zeros(len(pool), np.int64)
-    o = 0
+def pack_rgba(pool, max_side: int):
+    """The ImagePool's images as packed RGBA pixels (int32 [total], R in the low byte), each
+    downscaled (Lanczos) so its longer side is at most `max_side`; returns (pixels, per-image
+    pixel offsets, sizes [N, 2]). One word per bilinear tap, and images about 1.5x the output
+    size keep a crop's working set in the L2 cache (full-size photos made the background
+    fetch memory-bound)."""
+    from PIL import Image
+    imgs = []
     for n in range(len(pool)):
-        img = pool.image(n).reshape(-1, 3)
-        rgba[o:o + len(img), :3] = img
+        img = pool.image(n)
+        h, w = img.shape[:2]
+        if max(h, w) > max_side:
+            s = max_side / max(h, w)
+            img = np.asarray(Image.fromarray(img).resize((max(1, round(w * s)), max(1, round(h * s))),
+                                                         Image.LANCZOS))
+        imgs.append(img)
+    sizes = np.array([i.shape[:2] for i in imgs], np.int32).reshape(-1, 2)
+    n_px = int(sum(int(h) * int(w) for h, w in sizes))
+    rgba = np.zeros((n_px, 4), np.uint8)
+    offs = np.zeros(len(imgs), np.int64)
+    o = 0
+    for n, img in enumerate(imgs):
+        rgba[o:o + img.shape[0] * img.shape[1], :3] = img.reshape(-1, 3)
         offs[n] = o
-        o += len(img)
-    return rgba.view(np.int32).reshape(-1), offs
+        o += img.shape[0] * img.shape[1]
+    return rgba.view(np.int32).reshape(-1), offs, sizes
 
 
 class SceneAssets:
@@ -46,7 +59,8 @@ class SceneAssets:
         self.envs = (EnvPool.from_folder(cfg.hdri_folder, on_bad=on_bad)
                      if cfg.hdri_folder else EnvPool.builtin(seed=0))
         self.photo_sh = self.photos.ambient_sh()
-        self.pool_rgba, self.pool_off = pack_rgba(self.photos)
+        self.pool_rgba, self.pool_off, self.pool_hw = pack_rgba(
+            self.photos, max_side=int(1.5 * max(cfg.resolution)))
         self.env_lum = np.array([float(np.mean(self._env(n) @ [0.2126, 0.7152, 0.0722]))
                                  for n in range(len(self.envs))])
         w = np.asarray(cfg.background_weights, np.float64)
@@ -72,7 +86,7 @@ class SceneAssets:
         if mode == 0:
             n = int(rng.integers(len(self.photos)))
             out["id"] = n
-            out["affine"] = sample_background_affine(rng, tuple(self.photos.sizes[n]), hw).astype(np.float32)
+            out["affine"] = sample_background_affine(rng, tuple(self.pool_hw[n]), hw).astype(np.float32)
             out["sh"] = self.photo_sh[n]
         elif mode == 1:
             n = int(rng.integers(len(self.envs)))

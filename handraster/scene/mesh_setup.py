@@ -131,7 +131,7 @@ class SceneMesh:
         return dict(vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=lights, nlights=nl, sh=sh,
                     sh_rot=sh_rot, bg_mode=mode, bg_id=bid, bg_affine=aff, bg_param=bpar, Kinv=Kinv,
                     env_rot=env_rot, pool=assets.pool_rgba, pool_off=assets.pool_off,
-                    pool_hw=ph.sizes.astype(np.int32), env=eh.data, env_off=eh.offsets.astype(np.int64),
+                    pool_hw=assets.pool_hw, env=eh.data, env_off=eh.offsets.astype(np.int64),
                     env_hw=eh.sizes.astype(np.int32), lin2srgb=lut)
 
     def describe(self, scene: dict, view: dict) -> dict:
