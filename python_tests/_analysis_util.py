@@ -200,7 +200,7 @@ def make_nimble_dict(seed: int = 0, n_shape: int = 20, n_pose: int = 30):
         "muscle_f": np.zeros((0, 3), np.int64), "all_sw": sw.astype(np.float32),
         "all_pbs": (rng.normal(size=(N, 3, 171)) * 0.3).astype(np.float32),
         "jreg_mano": np.zeros((21, len(V)), np.float32), "jreg_bone": jreg.astype(np.float32),
-        "shape_basis": (rng.normal(size=(n_shape, 3 * N)) * 0.5).astype(np.float32),
+        "shape_basis": smooth_fields(verts, n_shape, rng).astype(np.float32),
         "shape_pm_std": rng.uniform(0.5, 2.0, n_shape).astype(np.float32),
         "shape_pm_mean": (rng.normal(size=n_shape) * 0.3).astype(np.float32),
         "pose_basis": (rng.normal(size=(n_pose, 57)) * 0.1).astype(np.float32),
@@ -210,6 +210,15 @@ def make_nimble_dict(seed: int = 0, n_shape: int = 20, n_pose: int = 30):
         "bone_v_sep": bsep, "skin_v_sep": ssep,
         "skin_v_surface_mask": np.ones(len(V), np.int64), "skin_v_gd": np.zeros((len(V), 3), np.float32),
     }
+
+
+def smooth_fields(pts, n, rng):
+    """n random smooth displacement fields over pts [N, 3] mm (quadratic in position, like a
+    real shape space), [n, 3N], a few mm in size."""
+    x = (pts - pts.mean(0)) / 100.0
+    feats = np.concatenate([np.ones((len(x), 1)), x, x ** 2, x[:, [0]] * x[:, [1]]], 1)   # [N, 8]
+    coef = rng.normal(size=(n, feats.shape[1], 3)) * 1.5
+    return np.einsum("nf,sfk->snk", feats, coef).reshape(n, -1)
 
 
 def _rodrigues(r):

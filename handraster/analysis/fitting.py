@@ -17,9 +17,9 @@ degrees and the translation in millimetres (lr 1.0 = steps of about 1 degree / 1
 itself stays in radians and metres); hand_pose in the model's own units (radians, or PCA
 coefficients); regularisers are the mean squares of hand_pose (mean-relative unless the model
 has flat_hand_mean) and of betas. Iteration counts, epochs, learning rates and weights are all
-arguments. With joint correspondences (given joints or a vertex map) the coarse stage starts
-from the closed-form rigid alignment (Kabsch) of the model's rest joints to the targets; in
-nearest-neighbour mode it starts from zero rotation and matched centroids, so pass
+arguments. With correspondences (given joints, or a vertex map) the coarse stage starts from
+the closed-form rigid alignment (Kabsch) of the model's rest joints (or matched vertices) to
+them; in nearest-neighbour mode it starts from zero rotation and matched centroids, so pass
 init_global_orient for sources rotated far from the model's rest orientation.
 
 Correspondence between model vertices and the source mesh:
@@ -116,7 +116,7 @@ class _Targets:
                                          f"{verts.shape[1]}], got {tuple(M.shape)}")
                     self.valid = torch.ones(V, dtype=torch.bool)
                     self.target = torch.einsum("vs,bsk->bvk", M, verts)
-                if self.joints is None and joint_regressor is None:
+                if self.joints is None and joint_regressor is None and bool(self.valid.all()):
                     # Joints of the mapped mesh by the model's own regressor applied to the posed
                     # mesh (+ fingertip vertices); the model side uses the same operator, so a
                     # perfect fit has zero joint residual.
@@ -201,10 +201,12 @@ def _initial_rigid(m, tg, verts, joints, B):
         root = rest.joints[:, 0]
         if tg.joints is not None:
             src, dst = tg.model_joints(rest), tg.joints
+        elif tg.mode == "map":                      # matched vertices
+            src, dst = rest.vertices[:, tg.valid], tg.target[:, tg.valid]
         else:
             src, dst = rest.vertices, verts
         cs, cd = src.mean(1), dst.mean(1)
-        if tg.joints is not None:
+        if tg.joints is not None or tg.mode == "map":
             go = _kabsch_axis_angle(src - cs[:, None], dst - cd[:, None])
         else:
             go = torch.zeros(B, 3)
