@@ -198,8 +198,9 @@ def read_graspxl(path) -> PoseSet:
                    source=f"graspxl:{Path(path).name}")
 
 
-def read_poses(path, **kw) -> PoseSet:
-    """Any of the formats above, chosen by name and content."""
+def read_poses(path, mean_relative: Optional[bool] = None) -> PoseSet:
+    """Any of the formats above, chosen by name and content (mean_relative is for generic
+    npz files that do not say)."""
     p = Path(path)
     if p.suffix == ".json":
         return read_freihand_mano(p)
@@ -208,5 +209,5 @@ def read_poses(path, **kw) -> PoseSet:
     with np.load(p, allow_pickle=True) as z:
         files = set(z.files)
     if "has_hand_pose" in files or "imgname" in files:
-        return read_hamer_npz(p, **kw)
-    return read_mano_npz(p, **kw)
+        return read_hamer_npz(p)
+    return read_mano_npz(p, mean_relative=mean_relative)
