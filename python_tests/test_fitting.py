@@ -138,3 +138,19 @@ def test_rotvec_from_matrix():
     rv = rv / np.linalg.norm(rv, axis=1, keepdims=True) * np.random.default_rng(1).uniform(0, np.pi, (50, 1))
     R = rodrigues_torch(torch.tensor(rv)).numpy()
     np.testing.assert_allclose(rotvec_from_matrix(R), rv, atol=1e-7)
+
+
+def test_fit_cli(tmp_path, capsys, scene):
+    from handraster.cli.main import main
+    from handraster.models import save_model
+    m, p, out = scene
+    save_model(m, tmp_path / "tube.npz")
+    np.savez(tmp_path / "src.npz", vertices=out.vertices, faces=m.faces)
+    args = ["fit", "--source", str(tmp_path / "src.npz"), "--model", str(tmp_path / "tube.npz"),
+            "--correspondence", "same", "--out", str(tmp_path / "fit.npz"), "--coarse-epochs", "1",
+            "--coarse-iters", "20", "--fine-epochs", "1", "--fine-iters", "40", "--decay-every", "20", "--quiet"]
+    assert main(args) == 0
+    assert "vertex residual mm" in capsys.readouterr().out
+    with np.load(tmp_path / "fit.npz") as z:
+        assert z["hand_pose"].shape == (2, 45) and z["residual_mm"].shape == (2,)
+    assert main(args[:2] + [str(tmp_path / "missing.npz")] + args[3:]) == 2

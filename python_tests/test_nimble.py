@@ -112,3 +112,18 @@ def test_fuv_and_mano_map(tmp_path, nimble_file):
     ref = np.mean([np.einsum("lf,lfk->lk", vreg["lmk_bary_coords"][k], skin[F[vreg["lmk_faces_idx"][k]]])
                    for k in range(K)], 0)
     np.testing.assert_allclose(M @ skin, ref, atol=1e-5)
+
+
+def test_texture_pca():
+    rng = np.random.default_rng(4)
+    S, C = 8, 10
+    tex = {k: {"basis": rng.normal(size=(3 * S * S, C)) * 0.05, "mean": rng.uniform(0.2, 0.8, 3 * S * S),
+               "std": rng.uniform(0.5, 2, C)} for k in ("diffuse", "normal", "spec")}
+    alpha = rng.uniform(-0.5, 0.5, (2, C))
+    out = N.nimble_texture(tex, alpha)
+    assert out["diffuse"].shape == (2, S, S, 3) and out["spec"].dtype == np.float32
+    t = tex["normal"]
+    ref = np.clip((alpha[1] * t["std"]) @ t["basis"].T + t["mean"], 0, 1).reshape(S, S, 3)
+    np.testing.assert_allclose(out["normal"][1], ref, atol=1e-6)
+    np.testing.assert_allclose(N.nimble_texture(tex, np.zeros(C))["diffuse"][0],
+                               np.clip(tex["diffuse"]["mean"], 0, 1).reshape(S, S, 3), atol=1e-6)

@@ -24,7 +24,8 @@ init_global_orient for sources rotated far from the model's rest orientation.
 
 Correspondence between model vertices and the source mesh:
   an int array [V_model] (source vertex of each model vertex, -1 = unmatched), a matrix
-  [V_model, V_source] (targets = M @ source, e.g. NIMBLE's barycentric MANO map), "same" (the
+  [V_model, V_source] (dense or scipy sparse; targets = M @ source, e.g. NIMBLE's barycentric
+  MANO map from nimble.load_mano_map), "same" (the
   same topology), or None: nearest neighbours both ways (a symmetric chamfer between the model's
   vertices and the source's vertices plus face centroids when source_faces is given), found by
   brute-force torch.cdist every ``nearest_every`` iterations (10; ICP style, the pairs are
@@ -38,6 +39,8 @@ from typing import Optional
 
 import numpy as np
 import torch
+
+from handraster.analysis.procrustes import rotvec_from_matrix, similarity_transform
 
 MM = 1000.0
 DEG = 180.0 / np.pi
@@ -102,6 +105,8 @@ class _Targets:
                 self.points = pts
             else:
                 self.mode = "map"
+                if hasattr(corr, "toarray"):      # scipy sparse matrix
+                    corr = corr.toarray()
                 c = corr if torch.is_tensor(corr) else np.asarray(corr)
                 if c.ndim == 1:
                     if len(c) != V:
@@ -162,36 +167,8 @@ class _Targets:
 def _kabsch_axis_angle(src, dst):
     """Proper rotation R [B, 3, 3] minimising |R src_c - dst_c| (centred [B, N, 3] inputs), as
     axis-angle [B, 3]."""
-    from handraster.analysis.procrustes import similarity_transform
     R = similarity_transform(src.double().numpy(), dst.double().numpy(), allow_reflection=False).R
     return torch.as_tensor(rotvec_from_matrix(R), dtype=torch.float32)
-
-
-def rotvec_from_matrix(R: np.ndarray) -> np.ndarray:
-    """Rotation matrices [..., 3, 3] -> axis-angle [..., 3] (angle in [0, pi]), via the
-    quaternion of the largest-pivot (Shepperd) branch, so it is stable near 180 degrees."""
-    R = np.asarray(R, np.float64)
-    tr = np.trace(R, axis1=-2, axis2=-1)
-    diag = np.stack([tr, R[..., 0, 0], R[..., 1, 1], R[..., 2, 2]], -1)
-    k = diag.argmax(-1)
-    q = np.empty(R.shape[:-2] + (4,))
-    w = 1 + 2 * diag.max(-1) - tr  # 4 * (the largest quaternion component)^2
-    s = np.sqrt(np.maximum(w, 1e-300))
-    r = R
-    cand = [
-        np.stack([s, (r[..., 2, 1] - r[..., 1, 2]) / s, (r[..., 0, 2] - r[..., 2, 0]) / s, (r[..., 1, 0] - r[..., 0, 1]) / s], -1),
-        np.stack([(r[..., 2, 1] - r[..., 1, 2]) / s, s, (r[..., 0, 1] + r[..., 1, 0]) / s, (r[..., 0, 2] + r[..., 2, 0]) / s], -1),
-        np.stack([(r[..., 0, 2] - r[..., 2, 0]) / s, (r[..., 0, 1] + r[..., 1, 0]) / s, s, (r[..., 1, 2] + r[..., 2, 1]) / s], -1),
-        np.stack([(r[..., 1, 0] - r[..., 0, 1]) / s, (r[..., 0, 2] + r[..., 2, 0]) / s, (r[..., 1, 2] + r[..., 2, 1]) / s, s], -1),
-    ]
-    for i in range(4):
-        q = np.where((k == i)[..., None], cand[i], q) if i else np.where((k == 0)[..., None], cand[0], 0.0)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    q = np.where(q[..., :1] < 0, -q, q)               # w >= 0: angle in [0, pi]
-    v = q[..., 1:]
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    angle = 2 * np.arctan2(n, q[..., :1])
-    return np.where(n > 1e-12, v / np.maximum(n, 1e-300) * angle, 2 * v)
 
 
 def _initial_rigid(m, tg, verts, joints, B):

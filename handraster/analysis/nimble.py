@@ -217,3 +217,23 @@ def mano_map_matrix(vreg: dict, skin_faces, num_skin_vertices: int) -> np.ndarra
     rows = np.repeat(np.arange(L)[None, :, None], K, 0)
     np.add.at(M, (np.broadcast_to(rows, (K, L, 3)), F[fidx]), bary / K)
     return M.astype(np.float32)
+
+
+def nimble_texture(tex, alpha) -> dict:
+    """NIMBLE's texture PCA (NIMBLE_TEX_DICT.pkl: diffuse / normal / spec, each with basis
+    [3 S^2, C], mean [3 S^2], std [C]): alpha [B, C'] normalised coefficients (C' <= C) ->
+    {"diffuse", "normal", "spec"}: float32 [B, S, S, 3] in 0..1 (row 0 = the image's first
+    row, as NIMBLE writes it). As NIMBLE, coefficients are scaled by std and the mean added."""
+    d = tex if isinstance(tex, dict) else read_nimble_dict(tex)
+    a = np.asarray(alpha, np.float64)
+    a = a[None] if a.ndim == 1 else a
+    out = {}
+    for name in ("diffuse", "normal", "spec"):
+        t = d[name]
+        basis = np.asarray(t["basis"], np.float64)
+        basis = basis.reshape(basis.shape[0], -1) if basis.ndim > 2 else basis
+        C = a.shape[1]
+        x = (a * np.asarray(t["std"], np.float64).reshape(-1)[:C]) @ basis[:, :C].T + np.asarray(t["mean"]).reshape(-1)
+        S = int(round(np.sqrt(x.shape[1] / 3)))
+        out[name] = np.clip(x, 0, 1).reshape(len(a), S, S, 3).astype(np.float32)
+    return out

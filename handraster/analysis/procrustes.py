@@ -103,3 +103,30 @@ def procrustes_align(pred, gt, allow_reflection: bool = True, return_transform: 
     if not _is_torch(pred):
         out = np.asarray(out, tf.scale.dtype)
     return (out, tf) if return_transform else out
+
+
+def rotvec_from_matrix(R: np.ndarray) -> np.ndarray:
+    """Rotation matrices [..., 3, 3] -> axis-angle [..., 3] (angle in [0, pi]), via the
+    quaternion of the largest-pivot (Shepperd) branch, so it is stable near 180 degrees."""
+    R = np.asarray(R, np.float64)
+    tr = np.trace(R, axis1=-2, axis2=-1)
+    diag = np.stack([tr, R[..., 0, 0], R[..., 1, 1], R[..., 2, 2]], -1)
+    k = diag.argmax(-1)
+    q = np.empty(R.shape[:-2] + (4,))
+    w = 1 + 2 * diag.max(-1) - tr  # 4 * (the largest quaternion component)^2
+    s = np.sqrt(np.maximum(w, 1e-300))
+    r = R
+    cand = [
+        np.stack([s, (r[..., 2, 1] - r[..., 1, 2]) / s, (r[..., 0, 2] - r[..., 2, 0]) / s, (r[..., 1, 0] - r[..., 0, 1]) / s], -1),
+        np.stack([(r[..., 2, 1] - r[..., 1, 2]) / s, s, (r[..., 0, 1] + r[..., 1, 0]) / s, (r[..., 0, 2] + r[..., 2, 0]) / s], -1),
+        np.stack([(r[..., 0, 2] - r[..., 2, 0]) / s, (r[..., 0, 1] + r[..., 1, 0]) / s, s, (r[..., 1, 2] + r[..., 2, 1]) / s], -1),
+        np.stack([(r[..., 1, 0] - r[..., 0, 1]) / s, (r[..., 0, 2] + r[..., 2, 0]) / s, (r[..., 1, 2] + r[..., 2, 1]) / s, s], -1),
+    ]
+    for i in range(4):
+        q = np.where((k == i)[..., None], cand[i], q) if i else np.where((k == 0)[..., None], cand[0], 0.0)
+    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
+    q = np.where(q[..., :1] < 0, -q, q)               # w >= 0: angle in [0, pi]
+    v = q[..., 1:]
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    angle = 2 * np.arctan2(n, q[..., :1])
+    return np.where(n > 1e-12, v / np.maximum(n, 1e-300) * angle, 2 * v)
