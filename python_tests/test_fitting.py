@@ -154,3 +154,11 @@ def test_fit_cli(tmp_path, capsys, scene):
     with np.load(tmp_path / "fit.npz") as z:
         assert z["hand_pose"].shape == (2, 45) and z["residual_mm"].shape == (2,)
     assert main(args[:2] + [str(tmp_path / "missing.npz")] + args[3:]) == 2
+
+
+def test_default_schedule_is_the_papers():
+    import inspect
+    d = {k: v.default for k, v in inspect.signature(fit_model).parameters.items()}
+    assert (d["coarse_epochs"], d["coarse_iters"], d["coarse_lr"], d["vertex_weight_coarse"]) == (2, 3000, 1.0, 0.1)
+    assert (d["fine_epochs"], d["pose_lr"], d["shape_lr"], d["global_lr"]) == (4, 1e-3, 1e-3, 1e-2)
+    assert (d["pose_reg"], d["shape_reg"], d["decay_every"]) == (50.0, 50.0, 1000)
