@@ -13,7 +13,7 @@ bbox       tight box of the projected hand vertices (forearm excluded), clipped 
 finger_occlusion  per part (thumb, index, middle, ring, pinky, palm): fraction of the part's
            vertices that project inside the image but are hidden (the rendered surface at
            their pixel is nearer than the vertex by more than SURFACE_EPS).
-occlusion_level   number of parts (five fingers and palm) with at least `threshold` vertices
+occlusion_level   number of parts (five fingers and palm) with more than `threshold` vertices
            hidden by an object (mask label 8), the gap paper's definition with its 40-vertex
            threshold scaled by the model's vertex count relative to MANO's 778.
 """
@@ -86,6 +86,6 @@ def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right) -> dict:
         sel = labels == lab
         n_in = np.maximum((vin[:, sel]).sum(1), 1)
         frac[:, k] = hidden[:, sel].sum(1) / n_in
-        level += (by_object[:, sel].sum(1) >= thr).astype(np.int32)
+        level += (by_object[:, sel].sum(1) > thr).astype(np.int32)
     return dict(joints3d=j_cam, joints2d=j2d, visibility=vis, bbox=bbox, center=center, scale=scale,
                 finger_occlusion=frac, occlusion_level=level)
