@@ -1,0 +1,93 @@
+"""Image encoders/decoders for the writers and readers (Pillow), plus a deterministic npz.
+
+Every encoder is deterministic (same array -> same bytes), which the byte-identical resume
+relies on: no timestamps, fixed encoder settings.
+  rgb:   uint8 [H,W,3] <-> JPEG (quality, 4:2:0) or PNG
+  depth: float32 [H,W] metres <-> 16-bit PNG of round(depth / depth_scale), clipped to 65535
+  mask:  uint8 [H,W] part labels <-> 8-bit greyscale PNG (exact)
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+from PIL import Image
+
+DEPTH_MAX_UNITS = 65535
+
+
+def encode_rgb(rgb: np.ndarray, fmt: str = "jpg", quality: int = 95, compress_level: int = 1) -> bytes:
+    """uint8 [H,W,3] -> JPEG ('jpg') or PNG ('png') bytes."""
+    img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
+    buf = io.BytesIO()
+    if fmt == "jpg":
+        img.save(buf, format="JPEG", quality=int(quality), subsampling="4:2:0", optimize=False)
+    elif fmt == "png":
+        img.save(buf, format="PNG", compress_level=int(compress_level))
+    else:
+        raise ValueError(f"encode_rgb: fmt must be 'jpg' or 'png', got {fmt!r}")
+    return buf.getvalue()
+
+
+def decode_rgb(data: bytes) -> np.ndarray:
+    """JPEG/PNG bytes -> uint8 [H,W,3]."""
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def quantize_depth(depth: np.ndarray, depth_scale: float) -> np.ndarray:
+    """float32 metres -> uint16 units of depth_scale (0 stays 0; beyond range clips)."""
+    q = np.rint(np.asarray(depth, np.float64) / depth_scale)
+    return np.clip(q, 0, DEPTH_MAX_UNITS).astype(np.uint16)
+
+
+def encode_depth(depth: np.ndarray, depth_scale: float, compress_level: int = 1) -> bytes:
+    """float32 [H,W] metres -> 16-bit greyscale PNG bytes (see quantize_depth)."""
+    q = quantize_depth(depth, depth_scale)
+    img = Image.fromarray(q)  # uint16 -> mode I;16
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=int(compress_level))
+    return buf.getvalue()
+
+
+def decode_depth(data: bytes, depth_scale: float) -> np.ndarray:
+    """16-bit PNG bytes -> float32 [H,W] metres (units * depth_scale)."""
+    with Image.open(io.BytesIO(data)) as img:
+        q = np.asarray(img)
+    return (q.astype(np.float64) * depth_scale).astype(np.float32)
+
+
+def encode_mask(mask: np.ndarray, compress_level: int = 1) -> bytes:
+    """uint8 [H,W] -> 8-bit greyscale PNG bytes."""
+    img = Image.fromarray(np.ascontiguousarray(mask, dtype=np.uint8), "L")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=int(compress_level))
+    return buf.getvalue()
+
+
+def decode_mask(data: bytes) -> np.ndarray:
+    """PNG (or JPEG, thresholded by the caller) bytes -> uint8 [H,W]."""
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("L"))
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def encode_npz(**arrays: np.ndarray) -> bytes:
+    """An .npz (readable by np.load) with fixed member timestamps, unlike np.savez."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, a in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(a), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, member.getvalue())
+    return buf.getvalue()
+
+
+def decode_npz(data: bytes) -> dict:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
