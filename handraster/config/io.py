@@ -67,7 +67,7 @@ def format_validation_error(err: ValidationError, data: dict) -> str:
         value = _lookup(data, loc) if loc else data
         if value is None and "input" in e:
             value = e["input"]
-        if e["type"] == "value_error" and isinstance(value, dict):
+        if e["type"] == "value_error" and (not loc or _model_at(loc + ("?",)) is not None):
             lines.append(msg)  # a cross-field rule of a section: its message names its keys
             continue
         msg = msg.replace("Input should be", "must be").replace("input should be", "must be")

@@ -2,7 +2,7 @@
 
 Every encoder is deterministic (same array -> same bytes), which the byte-identical resume
 relies on: no timestamps, fixed encoder settings.
-  rgb:   uint8 [H,W,3] <-> JPEG (quality, 4:2:0) or PNG
+  rgb:   uint8 [H,W,3] <-> JPEG (quality, chroma subsampling) or PNG
   depth: float32 [H,W] metres <-> 16-bit PNG of round(depth / depth_scale), clipped to 65535
   mask:  uint8 [H,W] part labels <-> 8-bit greyscale PNG (exact)
 """
@@ -17,12 +17,13 @@ from PIL import Image
 DEPTH_MAX_UNITS = 65535
 
 
-def encode_rgb(rgb: np.ndarray, fmt: str = "jpg", quality: int = 95, compress_level: int = 1) -> bytes:
-    """uint8 [H,W,3] -> JPEG ('jpg') or PNG ('png') bytes."""
+def encode_rgb(rgb: np.ndarray, fmt: str = "jpg", quality: int = 95, compress_level: int = 1,
+               subsampling: str = "4:2:0") -> bytes:
+    """uint8 [H,W,3] -> JPEG ('jpg', chroma ``subsampling`` '4:2:0' or '4:4:4') or PNG bytes."""
     img = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
     buf = io.BytesIO()
     if fmt == "jpg":
-        img.save(buf, format="JPEG", quality=int(quality), subsampling="4:2:0", optimize=False)
+        img.save(buf, format="JPEG", quality=int(quality), subsampling=subsampling, optimize=False)
     elif fmt == "png":
         img.save(buf, format="PNG", compress_level=int(compress_level))
     else:

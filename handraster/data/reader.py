@@ -114,6 +114,25 @@ class HandDataset:
             if key is not None:
                 yield self._finish(decode_members(members, self.depth_scale), key)
 
+    def iter_labels(self) -> Iterator[dict]:
+        """Labels only (no image decoding): the sample dicts without rgb/depth/mask."""
+        for rec in self.shards:
+            if self.format == "webdataset":
+                with tarfile.open(self.root / rec["files"][0], "r") as tar:
+                    for m in tar:
+                        k, ext = _split(m.name)
+                        if ext == "json":
+                            yield self._finish(labels_from_json(tar.extractfile(m).read()), k)
+            elif self.format == "folder":
+                for rel in rec["files"]:
+                    k, ext = _split(rel)
+                    if ext == "json":
+                        yield self._finish(labels_from_json((self.root / rel).read_bytes()), k)
+            else:
+                part = json.loads((self.root / "_freihand" / f"{rec['name']}.json").read_text())
+                for j, lab in enumerate(part["labels"]):
+                    yield self._finish(labels_from_json(json.dumps(lab).encode()), f"{rec['start'] + j:09d}")
+
     def _index(self, rec: dict) -> dict:
         name = rec["name"]
         if name not in self._tar_index:

@@ -20,7 +20,7 @@ from handraster.data.writers_folder import write_atomic
 from handraster.generate import manifest as mf
 from handraster.generate.plan import plan_shards, select_part
 from handraster.generate.progress import Progress
-from handraster.generate.shard_job import STAGES, ShardTask, resolve_renderer
+from handraster.generate.shard_job import STAGES, ShardTask, clear_cache, resolve_renderer
 
 
 class GenerateError(RuntimeError):
@@ -84,7 +84,7 @@ def _header(cfg, num: int, renderer: str, old: Optional[dict]) -> dict:
 def _check_compatible(out: Path, old: Optional[dict], header: dict) -> None:
     if not old:
         return
-    for key, what in (("config_hash", "config"), ("seed", "seed"), ("format", "output format")):
+    for key, what in (("seed", "seed"), ("format", "output format"), ("config_hash", "config")):
         if old.get(key) != header[key]:
             raise GenerateError(
                 f"{out} holds a dataset made with a different {what} ({key} {old.get(key)!r}, this run "
@@ -101,16 +101,26 @@ def _os_message(e: OSError, out: Path, done: int, total: int) -> str:
     return f"I/O error while writing to {out}{where}: {e.strerror or e}. {state}."
 
 
-def generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optional[Tuple[int, int]] = None,
-             workers: int = 1, ray: Optional[str] = None, use_ray: bool = False, device: Optional[str] = None,
-             progress: bool = True, progress_stream=None, progress_interval: float = 10.0,
-             verify: bool = False) -> GenerateResult:
+def generate(cfg, num: int, out_dir, **kw) -> GenerateResult:
     """Write samples [0, num) of ``cfg`` (a GenerateConfig) to ``out_dir``; see the module doc.
 
-    seed/device override the config's; part=(i, n) makes shards with index % n == i;
-    workers > 1 uses that many processes; use_ray fans shards out over Ray (``ray`` = address,
-    None = a local instance); verify re-hashes complete shards before skipping them."""
+    Keywords: seed / device override the config's; part=(i, n) makes the shards with
+    index % n == i; workers > 1 uses that many processes; use_ray fans shards out over Ray
+    (ray = its address, None = a local instance); verify re-hashes complete shards before
+    skipping them; progress, progress_stream, progress_interval control the progress output."""
+    try:
+        return _generate(cfg, num, out_dir, **kw)
+    except KeyboardInterrupt:  # before any shard started: nothing of this run's is on disk
+        raise GenerateInterrupted(f"interrupted before any shard was started; re-run the same "
+                                  f"command to generate {out_dir}") from None
+
+
+def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optional[Tuple[int, int]] = None,
+              workers: int = 1, ray: Optional[str] = None, use_ray: bool = False, device: Optional[str] = None,
+              progress: bool = True, progress_stream=None, progress_interval: float = 10.0,
+              verify: bool = False) -> GenerateResult:
     t_start = time.monotonic()
+    clear_cache()
     cfg = cfg.model_copy(deep=True)
     if seed is not None:
         cfg.seed = int(seed)
@@ -172,7 +182,8 @@ def generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Option
         if backend is not None:
             backend.terminate()
         _remove_temps(out, cls, pending, token)
-        try:
+        try:  # from the records on disk: a worker may have finished a shard as it was stopped
+            done = complete_records(check_all=False)
             mf.write_manifest(out, header, plan, done)
         except OSError:
             pass  # e.g. still no space: the records remain the truth; the next run rebuilds it

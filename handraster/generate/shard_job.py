@@ -25,6 +25,11 @@ _REAL_MODULE = "handraster.scene.renderer"
 _cache: dict = {}  # per process: renderers, hands_mean, augmenter by config hash
 
 
+def clear_cache() -> None:
+    """Forget this process's renderers (and their asset caches): a new run sees files anew."""
+    _cache.clear()
+
+
 def real_renderer_available() -> bool:
     try:
         return importlib.util.find_spec(_REAL_MODULE) is not None

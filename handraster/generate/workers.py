@@ -25,13 +25,8 @@ def _init_worker(q, threads: Optional[int]) -> None:
     global _progress_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue = q
-    if threads:  # one OpenMP/torch thread per worker unless the user says otherwise
+    if threads:  # one OpenMP (and torch, which reads it at import) thread per worker by default
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-        try:
-            import torch
-            torch.set_num_threads(threads)
-        except ImportError:
-            pass
 
 
 def _report(n: int) -> None:

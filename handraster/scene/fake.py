@@ -9,7 +9,8 @@ shared with the real renderer:
 Content: a stick hand (palm polygon, finger bones as thick lines, part labels 1-6), an
 optional forearm (7) and object disc (8), joints consistent with K, depth on the mask,
 over a gradient or a background file from the config (bad files -> AssetError or skipped).
-Env HANDRASTER_FAKE_RENDER_DELAY (seconds per call) slows it down for interruption tests.
+Env HANDRASTER_FAKE_RENDER_DELAY (seconds per call) slows it down, and
+HANDRASTER_FAKE_RENDER_STALL_AT=i makes the call that renders sample i hang (interruption tests).
 """
 from __future__ import annotations
 
@@ -154,6 +155,9 @@ class FakeRenderer:
         delay = float(os.environ.get("HANDRASTER_FAKE_RENDER_DELAY", "0") or 0)
         if delay > 0:
             time.sleep(delay)
+        stall = os.environ.get("HANDRASTER_FAKE_RENDER_STALL_AT")
+        if stall and int(stall) in idx:
+            time.sleep(3600)  # a test kills or interrupts the process meanwhile
         H, W = self.resolution
         B = len(idx)
         out = {k: [] for k in ("rgb", "depth", "mask", "K", "joints3d", "joints2d", "visibility", "bbox",
