@@ -42,7 +42,8 @@ def test_file_preset_key_and_overrides(tmp_path):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"camera": {"fov_deg": [50, 20]}}, "camera.fov_deg: value [50, 20] must be increasing ([min, max]), within (1, 170)"),
+    ({"camera": {"fov_deg": [50, 20]}},
+     "camera.fov_deg: value [50, 20] must be increasing ([min, max]), within (1, 170)"),
     ({"camera": {"fov_deg": [20, 200]}}, "camera.fov_deg: value [20, 200] must be increasing"),
     ({"camera": {"fovdeg": 3}}, "camera.fovdeg: unknown key; did you mean 'fov_deg'?"),
     ({"output": {"jpeg_quality": 101}}, "output.jpeg_quality: value 101 must be less than or equal to 100"),

@@ -217,3 +217,10 @@ def test_manifest_and_records_agree(tmp_path):
     (tmp_path / "shard-000001" / "000000012.json").write_bytes(b"{}")   # corrupt a file: --verify redoes it
     res = generate(small_config(**{"output.format": "folder"}), 25, tmp_path, progress=False, verify=True)
     assert res.shards_written == 1 and res.shards_skipped == 2
+
+
+def test_growing_num_reuses_full_shards(tmp_path, reference):
+    generate(small_config(), 25, tmp_path, progress=False)          # shards 10, 10, 5
+    res = generate(small_config(), N, tmp_path, progress=False)     # shard 2 becomes 10 long
+    assert res.shards_skipped == 2 and res.shards_written == 2
+    assert tree_bytes(tmp_path) == reference

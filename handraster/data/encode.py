@@ -9,6 +9,8 @@ relies on: no timestamps, fixed encoder settings.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 import zipfile
 
 import numpy as np
@@ -39,17 +41,36 @@ def decode_rgb(data: bytes) -> np.ndarray:
 
 def quantize_depth(depth: np.ndarray, depth_scale: float) -> np.ndarray:
     """float32 metres -> uint16 units of depth_scale (0 stays 0; beyond range clips)."""
-    q = np.rint(np.asarray(depth, np.float64) / depth_scale)
-    return np.clip(q, 0, DEPTH_MAX_UNITS).astype(np.uint16)
+    q = np.rint(np.asarray(depth, np.float64) * (1.0 / depth_scale))
+    return np.clip(q, 0, DEPTH_MAX_UNITS, out=q).astype(np.uint16)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png_gray(a: np.ndarray, compress_level: int = 1) -> bytes:
+    """uint8 or uint16 [H,W] -> greyscale PNG bytes, every row with PNG's 'Up' filter.
+
+    A fixed filter (instead of Pillow's per-row adaptive choice) is ~3x faster to encode and
+    compresses smooth depth and flat label maps about as well; any PNG reader decodes it."""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"encode_png_gray: expected uint8/uint16 [H,W], got {a.dtype} {a.shape}")
+    H, W = a.shape
+    raw = a.astype(">u2").view(np.uint8).reshape(H, 2 * W) if a.dtype == np.uint16 else a
+    rows = np.empty((H, raw.shape[1] + 1), np.uint8)
+    rows[:, 0] = 2                                   # filter type 2: Up
+    rows[0, 1:] = raw[0]
+    np.subtract(raw[1:], raw[:-1], out=rows[1:, 1:])  # uint8 arithmetic wraps mod 256, as PNG wants
+    ihdr = struct.pack(">IIBBBBB", W, H, 16 if a.dtype == np.uint16 else 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), int(compress_level))) + _chunk(b"IEND", b""))
 
 
 def encode_depth(depth: np.ndarray, depth_scale: float, compress_level: int = 1) -> bytes:
     """float32 [H,W] metres -> 16-bit greyscale PNG bytes (see quantize_depth)."""
-    q = quantize_depth(depth, depth_scale)
-    img = Image.fromarray(q)  # uint16 -> mode I;16
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=int(compress_level))
-    return buf.getvalue()
+    return encode_png_gray(quantize_depth(depth, depth_scale), compress_level)
 
 
 def decode_depth(data: bytes, depth_scale: float) -> np.ndarray:
@@ -61,10 +82,7 @@ def decode_depth(data: bytes, depth_scale: float) -> np.ndarray:
 
 def encode_mask(mask: np.ndarray, compress_level: int = 1) -> bytes:
     """uint8 [H,W] -> 8-bit greyscale PNG bytes."""
-    img = Image.fromarray(np.ascontiguousarray(mask, dtype=np.uint8), "L")
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=int(compress_level))
-    return buf.getvalue()
+    return encode_png_gray(np.asarray(mask, dtype=np.uint8), compress_level)
 
 
 def decode_mask(data: bytes) -> np.ndarray:

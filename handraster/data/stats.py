@@ -123,7 +123,8 @@ def plot(st: dict, out, size=(300, 180)) -> None:
         bw, top = (w - 20) / 20, max(cnt.max(), 1)
         for b, c in enumerate(cnt):
             bh = (h - 40) * c / top
-            d.rectangle([ox + 10 + b * bw, oy + h - 16 - bh, ox + 10 + (b + 1) * bw - 1, oy + h - 16], fill=(70, 110, 200))
+            x0 = ox + 10 + b * bw
+            d.rectangle([x0, oy + h - 16 - bh, x0 + bw - 1, oy + h - 16], fill=(70, 110, 200))
         d.text((ox + 8, oy + h - 14), f"{edges[0]:.3g}", fill=(0, 0, 0))
         d.text((ox + w - 50, oy + h - 14), f"{edges[-1]:.3g}", fill=(0, 0, 0))
     sheet.save(out)

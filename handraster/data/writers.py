@@ -39,7 +39,8 @@ def encode_batch(batch: RenderBatch, out) -> Members:
     for b in range(len(batch)):
         s = batch.sample(b)
         key = sample_key(s["index"])
-        members.append((f"{key}.{out.rgb}", encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)))
+        rgb = encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)
+        members.append((f"{key}.{out.rgb}", rgb))
         members.append((f"{key}.data.pyd", pickle.dumps([hamer_record(s, out.hamer_keypoint_conf)],
                                                         protocol=PICKLE_PROTOCOL)))
         members.append((f"{key}.json", sample_json(s, out.depth_scale)))

@@ -106,7 +106,8 @@ class FreiHANDWriter(_TempDirWriter):
         for b in range(len(batch)):
             s = batch.sample(b)
             n = f"{int(s['index']):08d}"
-            members.append((f"rgb/{n}.{out.rgb}", encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)))
+            rgb = encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)
+            members.append((f"rgb/{n}.{out.rgb}", rgb))
             hand = ((s["mask"] >= 1) & (s["mask"] <= 6)).astype(np.uint8) * 255
             members.append((f"mask/{n}.jpg", encode_rgb(np.repeat(hand[..., None], 3, 2), "jpg", 95)))
             members.append((f"parts/{n}.png", encode_mask(s["mask"], lvl)))

@@ -95,7 +95,8 @@ def _os_message(e: OSError, out: Path, done: int, total: int) -> str:
     where = f" ({e.filename})" if e.filename else ""
     state = f"{done} of {total} shards are complete; the unfinished shard's temporary files were removed"
     if e.errno == errno.ENOSPC:
-        return f"disk full while writing to {out}{where}: {state}. Free some space and re-run the same command to resume."
+        return (f"disk full while writing to {out}{where}: {state}. Free some space and re-run the same "
+                f"command to resume.")
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write to {out}{where}: {e.strerror}. {state}."
     return f"I/O error while writing to {out}{where}: {e.strerror or e}. {state}."
