@@ -36,9 +36,9 @@ def test_ablation_presets_flip_one_key():
 def test_file_preset_key_and_overrides(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("preset: anyhand-like\ncamera:\n  fov_deg: [20, 30]\n")
-    cfg = load_config(p, overrides=["output.jpeg_quality=80", "background.sources={builtin: 1}"])
+    cfg = load_config(p, overrides=["output.jpeg_quality=80", "background.sources={photo: 1}"])
     assert cfg.camera.views == 2 and cfg.camera.fov_deg == [20, 30] and cfg.output.jpeg_quality == 80
-    assert cfg.background.sources == {"builtin": 1.0}  # a mapping value replaces the default
+    assert cfg.background.sources == {"photo": 1.0}  # a mapping value replaces the default
 
 
 @pytest.mark.parametrize("data, message", [
@@ -51,8 +51,9 @@ def test_file_preset_key_and_overrides(tmp_path):
     ({"pose": {"weights": {"anatomical": -1}}}, "pose.weights: value {'anatomical': -1} must be non-negative"),
     ({"lights": {"count": [3, 1]}}, "lights.count: value [3, 1] must be increasing"),
     ({"camera": {"near": 2, "far": 1}}, "camera.near (2.0) must be less than camera.far (1.0)"),
-    ({"background": {"sources": {"folder": 1.0}}}, "background.folder is required when background.sources.folder > 0"),
-    ({"resolution": [8, 64]}, "resolution: value [8, 64] must be [H, W] with each within [16, 8192]"),
+    ({"background": {"sources": {"folder": 1.0}}},
+     "background.sources: value {'folder': 1.0} has unknown source(s) ['folder']; allowed: ['environment', "),
+    ({"resolution": [8, 64]}, "resolution: value [8, 64] must be [H, W] with each within [16, 4096]"),
     ({"preset": "nope"}, "preset: value 'nope' unknown preset 'nope'; known presets: default"),
     ({"output": {"shard_size": 0}}, "output.shard_size: value 0 must be greater than or equal to 1"),
 ])

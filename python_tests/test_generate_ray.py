@@ -29,7 +29,7 @@ def test_ray_task_error_reaches_the_driver(tmp_path, local_ray):
     bg = tmp_path / "bg"
     bg.mkdir()
     (bg / "broken.png").write_bytes(b"not a png")
-    cfg = small_config(**{"background.sources": "{folder: 1.0}", "background.folder": str(bg)})
+    cfg = small_config(**{"background.sources": "{photo: 1.0}", "background.folder": str(bg)})
     with pytest.raises(GenerateError, match=f"bad asset {bg / 'broken.png'}"):
         generate(cfg, 10, tmp_path / "out", use_ray=True, progress=False)
     assert not [p for p in (tmp_path / "out").iterdir() if ".tmp-" in p.name]

@@ -177,7 +177,7 @@ def _asset_folder(tmp_path):
 
 def test_bad_background_is_reported_with_its_path(tmp_path):
     bg = _asset_folder(tmp_path)
-    cfg = small_config(**{"background.sources": "{folder: 1.0}", "background.folder": str(bg)})
+    cfg = small_config(**{"background.sources": "{photo: 1.0}", "background.folder": str(bg)})
     with pytest.raises(GenerateError) as e:
         generate(cfg, 20, tmp_path / "out", progress=False)
     assert f"bad asset {bg / 'b_broken.jpg'}: unreadable image" in str(e.value)
@@ -186,7 +186,7 @@ def test_bad_background_is_reported_with_its_path(tmp_path):
 
 def test_bad_background_skipped_when_allowed(tmp_path):
     bg = _asset_folder(tmp_path)
-    cfg = small_config(**{"background.sources": "{folder: 1.0}", "background.folder": str(bg),
+    cfg = small_config(**{"background.sources": "{photo: 1.0}", "background.folder": str(bg),
                           "on_bad_asset": "skip"})
     res = generate(cfg, 20, tmp_path / "out", progress=False)
     assert res.complete
@@ -199,7 +199,7 @@ def test_wrong_hdr_is_reported(tmp_path):
     hdri = tmp_path / "hdri"
     hdri.mkdir()
     (hdri / "sky.hdr").write_text("P3 this is a ppm, not radiance\n")
-    cfg = small_config(**{"background.sources": "{hdri: 1.0}", "background.hdri_dir": str(hdri)})
+    cfg = small_config(**{"background.sources": "{environment: 1.0}", "background.hdri_dir": str(hdri)})
     with pytest.raises(GenerateError, match=f"bad asset {hdri / 'sky.hdr'}: not a Radiance HDR file"):
         generate(cfg, 5, tmp_path / "out", progress=False)
     write_hdr(hdri / "sky.hdr", np.random.default_rng(0).uniform(0.01, 4, (16, 32, 3)))

@@ -155,3 +155,17 @@ def test_torch_datasets(tmp_path):
     loader = torch.utils.data.DataLoader(HandIterableDataset(tmp_path), batch_size=None, num_workers=0)
     keys = [item["key"] for item in loader]
     assert keys == [f"{i:09d}" for i in range(N)]
+
+
+def test_webdataset_library_reads_shards_like_hamer(tmp_path):
+    """The real webdataset package (when installed) with HaMeR's decode/rename/compose steps."""
+    wds = pytest.importorskip("webdataset")
+    generate(small_config(), N, tmp_path, progress=False)
+    urls = [str(p) for p in sorted(tmp_path.glob("shard-*.tar"))]
+    ds = wds.WebDataset(urls, shardshuffle=False).decode("rgb8").rename(jpg="jpg;jpeg;png")
+    items = [(it["__key__"], it["jpg"], hand) for it in ds for hand in it["data.pyd"]]
+    assert [k for k, _, _ in items] == [f"{i:09d}" for i in range(N)]
+    ref = _reference(small_config())
+    for i, (_, img, hand) in enumerate(items):
+        assert img.shape == (64, 64, 3) and img.dtype == np.uint8
+        assert np.array_equal(hand["keypoints_3d"][:, :3], ref.joints3d[i])

@@ -42,7 +42,7 @@ def test_cli_preview_and_stats(dataset, tmp_path):
     r = run_cli("stats", dataset, "--plot", tmp_path / "stats.png")
     assert r.returncode == 0, r.stderr
     assert "samples: 30" in r.stdout and "camera distance to the wrist (m)" in r.stdout
-    assert "occlusion level" in r.stdout and "background sources: builtin 30" in r.stdout
+    assert "occlusion level" in r.stdout and "background sources: photo" in r.stdout
     assert Image.open(tmp_path / "stats.png").size == (900, 360)
     r = run_cli("preview", tmp_path / "nothing", "--out", tmp_path / "x.png")
     assert r.returncode == 1 and "no manifest.json" in r.stderr

@@ -143,6 +143,9 @@ def check_paths(cfg: GenerateConfig) -> None:
         need("pose.file", cfg.pose.file, "file", " when pose.source is 'file'")
     if cfg.pose.source == "graspxl":
         need("pose.file", cfg.pose.file, "any", " when pose.source is 'graspxl'")
+    if cfg.augment.enabled and cfg.augment.segments.p > 0:
+        need("augment.segments.source_dir", cfg.augment.segments.source_dir, "dir",
+             " when augment.segments.p > 0")
     if cfg.pose.source == "prior":
         need("pose.prior_checkpoint", cfg.pose.prior_checkpoint, "file", " when pose.source is 'prior'")
     if cfg.camera.sampler == "dataset":
@@ -151,8 +154,7 @@ def check_paths(cfg: GenerateConfig) -> None:
     for key, val, kind in (("skin.texture_dir", cfg.skin.texture_dir, "dir"),
                            ("objects.mesh_dir", cfg.objects.mesh_dir, "dir"),
                            ("background.folder", cfg.background.folder, "dir"),
-                           ("background.hdri_dir", cfg.background.hdri_dir, "dir"),
-                           ("augment.segments.source_dir", cfg.augment.segments.source_dir, "dir")):
+                           ("background.hdri_dir", cfg.background.hdri_dir, "dir")):
         if val:
             need(key, val, kind)
     if problems:

@@ -14,7 +14,7 @@ PRESETS: Dict[str, dict] = {
     "anyhand-like": {
         "camera": {"sampler": "anyhand", "fov_deg": [30.0, 40.0], "distance_means": [0.6, 0.7, 1.0],
                    "distance_std": 0.1, "views": 2},
-        "lights": {"count": [1, 5], "vivid_prob": 0.5, "types": ["point", "directional", "spot"]},
+        "lights": {"count": [1, 5], "vivid_prob": 0.5},
         "forearm": {"enabled": True, "sleeve_prob": 0.5},
         "objects": {"prob": 0.3},
         "output": {"depth": True, "mask": True},

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import List, Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from handraster.config.schema_scene import (BackgroundConfig, CameraConfig, ForearmConfig, LightsConfig,
                                             ModelConfig, ObjectsConfig, PoseConfig, Section, ShapeConfig,
@@ -15,22 +15,29 @@ from handraster.config.schema_scene import (BackgroundConfig, CameraConfig, Fore
 
 
 class AmplitudeSpectrumConfig(Section):
-    """PASTA-style amplitude-spectrum augmentation: each frequency's amplitude is scaled by
-    N(1, alpha * (|f| / f_max)^k + beta)."""
+    """PASTA amplitude-spectrum augmentation (handraster.augment.AmplitudeSpectrum): each
+    frequency's amplitude is scaled by N(1, sigma), sigma = (alpha r / r_max)^k + beta."""
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability per sample")
     alpha: float = Field(3.0, ge=0.0, le=20.0, description="strength growth with frequency")
     beta: float = Field(0.25, ge=0.0, le=5.0, description="base strength")
     k: float = Field(2.0, ge=0.0, le=8.0, description="frequency exponent")
-    mode: Literal["pasta", "uniform"] = Field("pasta", description="'pasta': strength grows with "
-                                             "frequency; 'uniform': the same std at every frequency")
+    mode: Literal["per_channel", "const"] = Field("per_channel", description="'per_channel': independent "
+                                                 "draws per colour channel; 'const': one draw for all")
 
 
 class SegmentsConfig(Section):
-    """Real-mask compositing: paste real segments (arms, sleeves, objects cut out of real
-    photos) over the hand to mimic real occlusions."""
+    """Real-mask compositing (gap paper, Eq. 2; handraster.augment.composite_segments): real
+    arm and object segments composed over the render, mask and visibility updated."""
     p: float = Field(0.0, ge=0.0, le=1.0, description="probability per sample")
-    source_dir: Optional[str] = Field(None, description="folder of RGBA segment images")
-    max_count: int = Field(2, ge=1, le=8, description="max segments per sample")
+    source_dir: Optional[str] = Field(None, description="folder of real segments (image + arm "
+                                      "mask + object mask per frame; see SegmentBank.from_folder)")
+    pairing: Literal["sequential", "random"] = Field("sequential", description="which bank frame "
+                                                     "goes with which sample")
+    variant: Literal["real", "color"] = Field("real", description="'real' textures, or 'color': "
+                                              "flat colours (the paper's control)")
+    binary: bool = Field(False, description="threshold the masks at 0.5 instead of soft alpha")
+    use_arm: bool = Field(True, description="compose the arm segment")
+    use_obj: bool = Field(True, description="compose the object segment")
 
 
 class AugmentConfig(Section):
@@ -94,18 +101,9 @@ class GenerateConfig(Section):
     @field_validator("resolution")
     @classmethod
     def _resolution(cls, v):
-        if len(v) != 2 or any(not (16 <= s <= 8192) for s in v):
-            raise ValueError("must be [H, W] with each within [16, 8192]")
+        if len(v) != 2 or any(not (16 <= s <= 4096) for s in v):
+            raise ValueError("must be [H, W] with each within [16, 4096]")
         return v
-
-    @model_validator(mode="after")
-    def _cross(self):
-        bg = self.background
-        if bg.sources.get("folder", 0) > 0 and not bg.folder:
-            raise ValueError("background.folder is required when background.sources.folder > 0")
-        if bg.sources.get("hdri", 0) > 0 and not bg.hdri_dir:
-            raise ValueError("background.hdri_dir is required when background.sources.hdri > 0")
-        return self
 
     # ----- identity ------------------------------------------------------------------------
     def content_dict(self) -> dict:

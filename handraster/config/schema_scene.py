@@ -39,9 +39,9 @@ class ModelConfig(Section):
 
 
 class PoseConfig(Section):
-    source: Literal["anatomical", "library", "file", "prior", "graspxl", "mixture"] = Field(
-        "anatomical", description="pose source: anatomical sampler, built-in pose library, a file "
-        "of MANO params, the VAE prior, GraspXL files, or a weighted mixture")
+    source: Literal["anatomical", "library", "random", "file", "prior", "graspxl", "mixture"] = Field(
+        "anatomical", description="pose source: anatomical sampler, built-in pose library, uniform "
+        "random joint angles, a file of MANO params, the VAE prior, GraspXL files, or a mixture")
     file: Optional[str] = Field(None, description="pose file for source 'file' (FreiHAND "
                                 "training_mano.json or an .npz with hand_pose [N,45]) or a GraspXL folder")
     file_format: Literal["auto", "freihand", "npz", "graspxl"] = Field(
@@ -58,7 +58,7 @@ class PoseConfig(Section):
     @field_validator("weights")
     @classmethod
     def _weights(cls, v):
-        allowed = {"anatomical", "library", "file", "prior", "graspxl"}
+        allowed = {"anatomical", "library", "random", "file", "prior", "graspxl"}
         bad = sorted(set(v) - allowed)
         if bad:
             raise ValueError(f"has unknown source(s) {bad}; allowed: {sorted(allowed)}")
@@ -69,7 +69,7 @@ class PoseConfig(Section):
 
 class ShapeConfig(Section):
     dist: Literal["normal", "uniform", "zero"] = Field("normal", description="distribution of betas")
-    std: float = Field(1.0, ge=0.0, le=10.0, description="std (normal) or half-width (uniform) of betas")
+    std: float = Field(1.0, ge=0.0, le=3.0, description="std (normal) or half-width (uniform) of betas")
     clip: float = Field(3.0, gt=0.0, le=10.0, description="betas are clipped to [-clip, clip]")
 
 
@@ -86,8 +86,10 @@ class CameraConfig(Section):
                        "view i % views of scene i // views")
     view_spread_deg: float = Field(30.0, ge=0.0, le=180.0, description="max angle between views of a scene")
     K_file: Optional[str] = Field(None, description="JSON list of 3x3 K matrices (sampler 'dataset')")
+    center_jitter: float = Field(0.25, ge=0.0, le=1.0, description="hand centre offset in the "
+                                 "image, fraction of the free margin")
     near: float = Field(0.05, gt=0.0, description="near clip plane, metres")
-    far: float = Field(5.0, gt=0.0, description="far clip plane, metres")
+    far: float = Field(10.0, gt=0.0, description="far clip plane, metres")
 
     @field_validator("fov_deg")
     @classmethod
@@ -99,8 +101,8 @@ class CameraConfig(Section):
     @field_validator("distance_means")
     @classmethod
     def _means(cls, v):
-        if not v or any(not (0.05 < m < 20.0) for m in v):
-            raise ValueError("must be a non-empty list of distances within (0.05, 20) metres")
+        if not v or any(not (0.1 <= m <= 20.0) for m in v):
+            raise ValueError("must be a non-empty list of distances within [0.1, 20] metres")
         return v
 
     @model_validator(mode="after")
@@ -119,18 +121,20 @@ class LightsConfig(Section):
     count: List[int] = Field([1, 5], description="number of lights [min, max]")
     types: List[Literal["point", "directional", "spot", "ambient"]] = Field(
         ["point", "directional"], description="light types drawn from")
-    vivid_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability that a light is coloured")
-    intensity: List[float] = Field([0.5, 2.0], description="light intensity range [min, max]")
-    ambient: List[float] = Field([0.1, 0.4], description="ambient light range [min, max]")
+    vivid_prob: float = Field(0.15, ge=0.0, le=1.0, description="probability that a light is coloured")
+    intensity: List[float] = Field([1.5, 4.0], description="light intensity range [min, max]")
+    ambient: List[float] = Field([0.3, 1.0], description="ambient strength range [min, max] "
+                                 "(fraction of the background's)")
+    exposure: List[float] = Field([0.8, 1.25], description="exposure multiplier range [min, max]")
 
     @field_validator("count")
     @classmethod
     def _count(cls, v):
         if len(v) != 2:
             raise ValueError("must be a pair [min, max]")
-        return check_range(v, 0, 16, open_lo=False, open_hi=False)
+        return check_range(v, 1, 5, open_lo=False, open_hi=False)
 
-    @field_validator("intensity", "ambient")
+    @field_validator("intensity", "ambient", "exposure")
     @classmethod
     def _pair(cls, v):
         if len(v) != 2:
@@ -144,10 +148,13 @@ class SkinConfig(Section):
     tone_range: List[float] = Field([0.0, 1.0], description="skin tone range, 0 lightest .. 1 darkest")
     diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the texture pool used "
                              "(ablation: 0.05 / 0.25 / 0.5)")
+    blotch_amp: List[float] = Field([0.03, 0.12], description="procedural skin blotch amplitude range")
+    crease: List[float] = Field([0.15, 0.45], description="procedural skin crease strength range")
+    roughness: List[float] = Field([0.35, 0.6], description="skin roughness range")
 
-    @field_validator("tone_range")
+    @field_validator("tone_range", "blotch_amp", "crease", "roughness")
     @classmethod
-    def _tone(cls, v):
+    def _unit_pair(cls, v):
         if len(v) != 2:
             raise ValueError("must be a pair [min, max]")
         return check_range(v, 0.0, 1.0, open_lo=False, open_hi=False)
@@ -155,8 +162,10 @@ class SkinConfig(Section):
 
 class ForearmConfig(Section):
     enabled: bool = Field(True, description="attach a forearm at the wrist")
-    sleeve_prob: float = Field(0.5, ge=0.0, le=1.0, description="probability of a sleeve")
-    length: List[float] = Field([0.10, 0.25], description="visible forearm length range, metres")
+    sleeve_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability of a sleeve")
+    length: List[float] = Field([0.06, 0.25], description="visible forearm length range, metres")
+    mean_color_prob: float = Field(0.0, ge=0.0, le=1.0, description="probability of painting the "
+                                   "forearm in the hand's mean colour (gap paper variant)")
 
     @field_validator("length")
     @classmethod
@@ -172,20 +181,37 @@ class ObjectsConfig(Section):
         ["box", "sphere", "cylinder"], description="primitive shapes drawn from")
     mesh_dir: Optional[str] = Field(None, description="folder of object meshes (.obj/.ply/.glb)")
     max_count: int = Field(2, ge=1, le=8, description="max objects per scene")
+    size: List[float] = Field([0.03, 0.08], description="object size range, metres")
+    random_color_prob: float = Field(1.0, ge=0.0, le=1.0, description="probability of a random "
+                                     "object colour")
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 0.0, 1.0, open_lo=False)
 
 
 class BackgroundConfig(Section):
-    sources: Dict[str, float] = Field(default_factory=lambda: {"builtin": 1.0, "folder": 0.0, "hdri": 0.0},
-                                      description="weights of background sources: builtin, folder, hdri")
-    folder: Optional[str] = Field(None, description="folder of background images (jpg/png)")
-    hdri_dir: Optional[str] = Field(None, description="folder of Radiance .hdr environment maps")
+    sources: Dict[str, float] = Field(
+        default_factory=lambda: {"photo": 0.7, "environment": 0.25, "solid": 0.05},
+        description="weights of background kinds: photo (background.folder, else the built-in "
+                    "photos), environment (HDR maps from background.hdri_dir, else built-in "
+                    "procedural ones), solid colour")
+    folder: Optional[str] = Field(None, description="folder of background photos (jpg/png/...); "
+                                  "None = the built-in photos")
+    hdri_dir: Optional[str] = Field(None, description="folder of equirectangular Radiance .hdr / .exr "
+                                    "maps; None = built-in procedural environments")
     diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the background pool used "
                              "(ablation: 0.05 / 0.25 / 0.5)")
+    depth: float = Field(0.0, ge=0.0, le=100.0, description="depth of a constant background plane, "
+                         "metres (0 = backgrounds have no depth)")
 
     @field_validator("sources")
     @classmethod
     def _sources(cls, v):
-        allowed = {"builtin", "folder", "hdri"}
+        allowed = {"photo", "environment", "solid"}
         bad = sorted(set(v) - allowed)
         if bad:
             raise ValueError(f"has unknown source(s) {bad}; allowed: {sorted(allowed)}")

@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from handraster.config import check_paths, dump_yaml
-from handraster.data.assets import AssetError
+from handraster.data.assets import AssetError as _DataAssetError
 from handraster.data.writers import writer_class
 from handraster.data.writers_folder import write_atomic
 from handraster.generate import manifest as mf
 from handraster.generate.plan import plan_shards, select_part
 from handraster.generate.progress import Progress
 from handraster.generate.shard_job import STAGES, ShardTask, clear_cache, resolve_renderer
+
+
+def _asset_errors() -> tuple:
+    """The asset error types: ours (data/assets.py) and the scene layer's, when present."""
+    try:
+        from handraster.scene.errors import AssetError as SceneAssetError
+        return (_DataAssetError, SceneAssetError)
+    except ImportError:
+        return (_DataAssetError,)
 
 
 class GenerateError(RuntimeError):
@@ -132,6 +141,10 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
         cfg.renderer = resolve_renderer(cfg.renderer)
     except RuntimeError as e:
         raise GenerateError(str(e)) from None
+    if cfg.renderer == "real":   # the renderer's config errors up front, under the YAML keys
+        from handraster.config.scene_map import to_scene_config
+        to_scene_config(cfg)
+    augment_status = _augment_status(cfg)
     out = prepare_out_dir(out_dir)
     plan = plan_shards(num, cfg.output.shard_size)
     mine = select_part(plan, part)
@@ -141,6 +154,7 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
     except ValueError as e:
         raise GenerateError(str(e)) from None
     header = _header(cfg, num, cfg.renderer, old)
+    header["augment"] = augment_status
     _check_compatible(out, old, header)
 
     def complete_records(check_all: bool) -> dict:
@@ -161,14 +175,8 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
                     stream=progress_stream, interval=progress_interval, enabled=progress)
     timings = dict.fromkeys(STAGES, 0.0)
     written = samples = 0
-    backend = None
+    backend = _make_backend(use_ray, ray, workers, len(tasks))
     try:
-        if use_ray:
-            from handraster.generate.ray_runner import RayBackend
-            backend = RayBackend(ray, num_cpus=workers if workers > 1 else None)
-        elif workers > 1 and len(tasks) > 1:
-            from handraster.generate.workers import WorkerPool
-            backend = WorkerPool(min(workers, len(tasks)))
         run = backend.run if backend else _inline
         last_manifest = time.monotonic()
         for res in run(tasks, prog.update):
@@ -194,7 +202,7 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
                                       f"re-run the same command to resume") from None
         if isinstance(e, OSError):
             raise GenerateError(_os_message(e, out, n_done, len(mine))) from None
-        if isinstance(e, AssetError):
+        if isinstance(e, _asset_errors()):
             raise GenerateError(f"bad asset {e.path}: {e.reason}. Fix or remove the file, or set "
                                 f"'on_bad_asset: skip' to skip unreadable files.") from None
         raise
@@ -210,6 +218,33 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
     mf.write_manifest(out, header, plan, done)
     return GenerateResult(out, num, len(plan), skipped, written, samples, time.monotonic() - t_start,
                           complete, cfg.renderer, timings)
+
+
+def _augment_status(cfg) -> str:
+    """Build the augmentation stage once here, so its problems show before anything is written."""
+    from handraster.config import ConfigError
+    from handraster.generate.augment_hook import build_augmenter
+    try:
+        return build_augmenter(cfg, cfg.seed)[1]
+    except (ValueError, OSError) as e:
+        raise ConfigError(f"augment.segments.source_dir: value {cfg.augment.segments.source_dir!r}: {e}") from None
+
+
+def _make_backend(use_ray: bool, address: Optional[str], workers: int, n_tasks: int):
+    """None (this process), a WorkerPool or a RayBackend."""
+    if use_ray:
+        from handraster.generate.ray_runner import RayBackend
+        try:
+            return RayBackend(address, num_cpus=workers if workers > 1 else None)
+        except RuntimeError as e:   # ray not installed
+            raise GenerateError(str(e)) from None
+        except Exception as e:      # ray.init failed: bad address, cluster unreachable
+            raise GenerateError(f"cannot start or reach Ray at {address or 'a local instance'}: "
+                                f"{type(e).__name__}: {e}") from None
+    if workers > 1 and n_tasks > 1:
+        from handraster.generate.workers import WorkerPool
+        return WorkerPool(min(workers, n_tasks))
+    return None
 
 
 def _inline(tasks, on_progress):

@@ -2,11 +2,9 @@
 Ray tasks) runs. Render in batches -> (augment) -> encode -> write to a temporary name ->
 rename -> record. Anything that goes wrong removes the temporary files and re-raises.
 
-Renderer contract (handraster.scene.renderer.Renderer, or scene/fake.py's FakeRenderer):
-``Renderer(cfg)``, ``.render(indices int64 [B], seed) -> RenderBatch``.
-Augmentation hook: ``handraster.augment.augment_batch(batch, cfg, seed) -> RenderBatch``
-(deterministic per sample from (seed, index)) when that function exists and
-cfg.augment.enabled; otherwise the renderer's output is written as is.
+Renderer contract: ``.render(indices int64 [B], seed) -> RenderBatch``. The real one is
+handraster.scene.renderer.Renderer(SceneConfig) (the config mapped by config/scene_map.py);
+the stand-in is scene/fake.py's FakeRenderer(GenerateConfig). Augmentation: augment_hook.py.
 """
 from __future__ import annotations
 
@@ -51,8 +49,9 @@ def make_renderer(cfg):
     key = ("renderer", cfg.content_hash(), cfg.device)
     if key not in _cache:
         if resolve_renderer(cfg.renderer) == "real":
+            from handraster.config.scene_map import to_scene_config
             from handraster.scene.renderer import Renderer
-            _cache[key] = Renderer(cfg)
+            _cache[key] = Renderer(to_scene_config(cfg))
         else:
             from handraster.scene.fake import FakeRenderer
             _cache[key] = FakeRenderer(cfg)
@@ -73,14 +72,13 @@ def hands_mean_for(cfg) -> Optional[np.ndarray]:
     return _cache[key]
 
 
-def augmenter_for(cfg) -> Optional[Callable]:
-    if not cfg.augment.enabled:
-        return None
-    try:
-        from handraster.augment import augment_batch
-    except ImportError:
-        return None
-    return augment_batch
+def augmenter_for(cfg, seed: int) -> Optional[Callable]:
+    """The augmentation stage for (cfg, seed), built once per process; None when off."""
+    key = ("augment", cfg.content_hash(), seed)
+    if key not in _cache:
+        from handraster.generate.augment_hook import build_augmenter
+        _cache[key] = build_augmenter(cfg, seed)[0]
+    return _cache[key]
 
 
 @dataclass
@@ -106,7 +104,7 @@ def run_shard(task: ShardTask, on_progress: Optional[Callable[[int], None]] = No
     t = dict.fromkeys(STAGES, 0.0)
     clock = time.perf_counter
     renderer = make_renderer(cfg)
-    augment = augmenter_for(cfg)
+    augment = augmenter_for(cfg, task.seed)
     cls = writer_class(cfg.output.format)
     writer = cls(task.out_dir, task.shard, cfg, task.token, hands_mean=hands_mean_for(cfg))
     try:
@@ -116,7 +114,7 @@ def run_shard(task: ShardTask, on_progress: Optional[Callable[[int], None]] = No
             batch.validate()
             t1 = clock()
             if augment is not None:
-                batch = augment(batch, cfg, task.seed)
+                batch = augment(batch)
             t2 = clock()
             members = writer.encode(batch)
             t3 = clock()

@@ -46,7 +46,7 @@ class FakeRenderer:
     def _pool(self, source):
         if source not in self._pools:
             bg = self.cfg.background
-            folder, exts = (bg.folder, IMAGE_EXTS) if source == "folder" else (bg.hdri_dir, HDR_EXTS)
+            folder, exts = (bg.folder, IMAGE_EXTS) if source == "photo" else (bg.hdri_dir, HDR_EXTS)
             files = list_assets(folder, exts)
             if not files:
                 raise AssetError(folder, f"no {'/'.join(exts)} files in background {source} folder")
@@ -57,7 +57,7 @@ class FakeRenderer:
         if path not in self._cache:
             H, W = self.resolution
             try:
-                if source == "hdri":
+                if source == "environment":
                     x = read_hdr(path)
                     img = (np.clip((x / (1 + x)) ** (1 / 2.2), 0, 1) * 255 + 0.5).astype(np.uint8)
                 else:
@@ -73,10 +73,11 @@ class FakeRenderer:
         names = sorted(srcs)
         source = names[rng.choice(len(names), p=np.array([srcs[n] for n in names]) / sum(srcs.values()))]
         pick = rng.random()
-        if source == "builtin":
+        folder = self.cfg.background.folder if source == "photo" else self.cfg.background.hdri_dir
+        if source == "solid" or not folder:   # built-in stand-ins: a colour, or a vertical gradient
             c0, c1 = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
-            t = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
-            params["background"] = {"source": "builtin", "name": "gradient"}
+            t = np.linspace(0, 1, H, dtype=np.float32)[:, None, None] * (source != "solid")
+            params["background"] = {"source": source, "name": "builtin" if source != "solid" else "solid"}
             return (c0 * (1 - t) + c1 * t).astype(np.uint8)  # [H, 1, 3], broadcast by the caller
         pool = self._pool(source)
         start = int(pick * len(pool))
