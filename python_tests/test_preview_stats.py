@@ -128,3 +128,14 @@ def test_progress_plain_lines_when_not_a_terminal():
     quiet = io.StringIO()
     Progress(10, stream=quiet, enabled=False).update(5)
     assert quiet.getvalue() == ""
+
+
+def test_progress_bar_on_a_terminal():
+    buf = io.StringIO()
+    p = Progress(10, stream=buf, tty=True)
+    p.update(4)
+    p.write("a message")
+    p.update(6)
+    p.close()
+    out = buf.getvalue()
+    assert "10/10" in out and "a message" in out and "sample/s" in out

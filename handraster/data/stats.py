@@ -11,6 +11,7 @@ import numpy as np
 from handraster.models.joints import OPENPOSE_BONES
 
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+LUMA = np.array([0.2126, 0.7152, 0.0722])   # Rec. 709 luminance of linear RGB
 
 
 def flexion_angles(joints: np.ndarray) -> np.ndarray:
@@ -32,7 +33,7 @@ def flexion_angles(joints: np.ndarray) -> np.ndarray:
 def collect(ds, limit: Optional[int] = None) -> dict:
     """Per-sample quantities of dataset ``ds`` (a HandDataset), first ``limit`` samples."""
     acc: Dict[str, list] = {k: [] for k in ("angles", "distance", "box", "occ_level", "finger_occ",
-                                            "visible", "right", "tone")}
+                                            "visible", "right", "tone", "skin_lum")}
     bg_source, bg_name = Counter(), Counter()
     for n, s in enumerate(ds.iter_labels()):
         if limit is not None and n >= limit:
@@ -45,13 +46,17 @@ def collect(ds, limit: Optional[int] = None) -> dict:
         acc["visible"].append(float(np.mean(s["visibility"])))
         acc["right"].append(bool(s["right"]))
         p = s.get("params") or {}
-        tone = (p.get("skin") or {}).get("tone")
-        if tone is not None:
-            acc["tone"].append(float(tone))
+        skin = p.get("skin") or {}
+        if skin.get("tone") is not None:
+            acc["tone"].append(float(skin["tone"]))
+        if skin.get("back") is not None:   # the renderer's linear RGB albedo of the back of the hand
+            acc["skin_lum"].append(float(np.dot(LUMA, np.asarray(skin["back"], np.float64)[:3])))
         bg = p.get("background") or {}
-        bg_source[str(bg.get("source", "unrecorded"))] += 1
-        if "name" in bg:
-            bg_name[str(bg["name"])] += 1
+        kind = bg.get("source") or bg.get("mode") or "unrecorded"
+        bg_source[str(kind)] += 1
+        name = bg.get("name") or (f"{kind} #{bg['id']}" if bg.get("id") is not None else None)
+        if name is not None:
+            bg_name[str(name)] += 1
     out = {k: np.asarray(v) for k, v in acc.items()}
     out["background_source"], out["background_name"] = bg_source, bg_name
     return out
@@ -81,7 +86,10 @@ def report(st: dict) -> str:
         return lines[0]
     lines.append(f"right hands: {st['right'].mean() * 100:.1f}%")
     for key, title in (("distance", "camera distance to the wrist (m)"), ("box", "hand box size (px)"),
-                       ("visible", "visible joint fraction"), ("tone", "skin tone (0 light .. 1 dark)")):
+                       ("visible", "visible joint fraction"), ("tone", "skin tone (0 light .. 1 dark)"),
+                       ("skin_lum", "skin albedo luminance (back of the hand, linear)")):
+        if key in ("tone", "skin_lum") and st[key].size == 0:
+            continue
         lines.append(f"{title}: {_summary(st[key])}")
         lines += _hist_lines(st[key])
     ang = st["angles"]
@@ -107,7 +115,8 @@ def plot(st: dict, out, size=(300, 180)) -> None:
     """Histograms of the main distributions as one PNG (drawn with Pillow)."""
     from PIL import Image, ImageDraw
     panels = [("camera distance (m)", st["distance"]), ("hand box (px)", st["box"]),
-              ("visible joints", st["visible"]), ("skin tone", st["tone"]),
+              ("visible joints", st["visible"]),
+              ("skin tone", st["tone"]) if st["tone"].size else ("skin luminance", st["skin_lum"]),
               ("mean flexion (deg)", st["angles"].mean(1) if len(st["angles"]) else st["angles"]),
               ("occlusion level", st["occ_level"].astype(float))]
     w, h = size
