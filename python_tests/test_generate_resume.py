@@ -144,6 +144,17 @@ def test_ctrl_c_with_workers_then_resume(tmp_path, reference):
     assert tree_bytes(out) == reference
 
 
+def test_dead_worker_fails_the_run_cleanly(tmp_path, monkeypatch, reference):
+    monkeypatch.setenv("HANDRASTER_FAKE_RENDER_DIE_AT", "14")   # SIGKILL inside shard 1
+    with pytest.raises(GenerateError, match="a worker process died or could not start"):
+        generate(small_config(), N, tmp_path, workers=2, progress=False)
+    assert not temp_files(tmp_path) and "shard-000001" not in load_records(tmp_path)
+    assert load_manifest(tmp_path)["num_complete_shards"] == len(load_records(tmp_path))
+    monkeypatch.delenv("HANDRASTER_FAKE_RENDER_DIE_AT")
+    generate(small_config(), N, tmp_path, progress=False)
+    assert tree_bytes(tmp_path) == reference
+
+
 def test_unwritable_output_folder(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -202,6 +202,8 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
                                       f"re-run the same command to resume") from None
         if isinstance(e, OSError):
             raise GenerateError(_os_message(e, out, n_done, len(mine))) from None
+        if type(e).__name__ == "WorkerError":
+            raise GenerateError(f"{e}; {n_done} of {len(mine)} shards are complete in {out}") from None
         if isinstance(e, _asset_errors()):
             raise GenerateError(f"bad asset {e.path}: {e.reason}. Fix or remove the file, or set "
                                 f"'on_bad_asset: skip' to skip unreadable files.") from None

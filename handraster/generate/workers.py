@@ -1,18 +1,25 @@
 """Backends that run shard tasks: in this process, or in W worker processes (spawn context, so
 no state is shared by fork and CUDA stays usable). Each yields ShardResults as shards finish
 and reports per-batch sample counts through ``on_progress``. Worker processes ignore Ctrl-C:
-the parent decides, terminates them and removes their temporary files (runner.py)."""
+the parent decides, terminates them and removes their temporary files (runner.py). A worker
+that dies (killed, out of memory, cannot start) fails the run instead of hanging it."""
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import queue
 import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, List, Optional
 
 from handraster.generate.shard_job import ShardResult, ShardTask, run_shard
 
 _progress_queue = None  # set in each worker process
+
+
+class WorkerError(RuntimeError):
+    """A worker process died or could not start."""
 
 
 def run_inline(tasks: List[ShardTask], on_progress: Callable[[int], None]) -> Iterator[ShardResult]:
@@ -38,33 +45,32 @@ def _work(task: ShardTask) -> ShardResult:
 
 
 class WorkerPool:
-    """W spawned processes running shard tasks; use as a context manager. ``terminate()``
-    stops them at once (used on Ctrl-C and on the first error)."""
+    """W spawned processes running shard tasks. ``terminate()`` stops them at once (Ctrl-C,
+    first error); ``close()`` waits for them to exit."""
 
     def __init__(self, workers: int, threads_per_worker: Optional[int] = 1):
         ctx = mp.get_context("spawn")
         self._queue = ctx.Queue()
-        self._pool = ctx.Pool(workers, initializer=_init_worker, initargs=(self._queue, threads_per_worker))
+        self._ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(self._queue, threads_per_worker))
         self._open = True
 
     def run(self, tasks: List[ShardTask], on_progress: Callable[[int], None]) -> Iterator[ShardResult]:
-        pending = [self._pool.apply_async(_work, (t,)) for t in tasks]
+        pending = {self._ex.submit(_work, t) for t in tasks}
         while pending:
-            self._drain(on_progress, timeout=0.1)
-            still = []
-            for r in pending:
-                if r.ready():
-                    self._drain(on_progress)
-                    yield r.get()  # re-raises a worker's exception here
-                else:
-                    still.append(r)
-            pending = still
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            self._drain(on_progress)
+            for fut in done:
+                try:
+                    yield fut.result()   # re-raises a worker's exception here
+                except BrokenProcessPool:
+                    raise WorkerError("a worker process died or could not start (killed, out of memory, "
+                                      "or the main module cannot be re-imported by a spawned process, "
+                                      "e.g. a script read from stdin)") from None
         self._drain(on_progress)
 
-    def _drain(self, on_progress, timeout: float = 0.0) -> None:
+    def _drain(self, on_progress) -> None:
         try:
-            n = self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
-            on_progress(n)
             while True:
                 on_progress(self._queue.get_nowait())
         except queue.Empty:
@@ -73,21 +79,15 @@ class WorkerPool:
     def terminate(self) -> None:
         if self._open:
             self._open = False
-            self._pool.terminate()
-            self._pool.join()
+            procs = list((getattr(self._ex, "_processes", None) or {}).values())
+            self._ex.shutdown(wait=False, cancel_futures=True)
+            for p in procs:   # running shards are abandoned: the runner removes their temp files
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(5)
 
     def close(self) -> None:
         if self._open:
             self._open = False
-            self._pool.close()
-            self._pool.join()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:
-            self.terminate()
-        return False
+            self._ex.shutdown(wait=True)

@@ -10,13 +10,16 @@ Content: a stick hand (palm polygon, finger bones as thick lines, part labels 1-
 optional forearm (7) and object disc (8), joints consistent with K, depth on the mask,
 over a gradient or a background file from the config (bad files -> AssetError or skipped).
 Env HANDRASTER_FAKE_RENDER_DELAY (seconds per call) slows it down, and
-HANDRASTER_FAKE_RENDER_STALL_AT=i makes the call that renders sample i hang (interruption tests).
+HANDRASTER_FAKE_RENDER_STALL_AT=i makes the call that renders sample i hang, and
+HANDRASTER_FAKE_RENDER_DIE_AT=i kills a worker process that renders sample i (tests).
 """
 from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
+import signal
 import time
 
 import numpy as np
@@ -159,6 +162,9 @@ class FakeRenderer:
         stall = os.environ.get("HANDRASTER_FAKE_RENDER_STALL_AT")
         if stall and int(stall) in idx:
             time.sleep(3600)  # a test kills or interrupts the process meanwhile
+        die = os.environ.get("HANDRASTER_FAKE_RENDER_DIE_AT")
+        if die and int(die) in idx and multiprocessing.parent_process() is not None:
+            os.kill(os.getpid(), signal.SIGKILL)  # a worker process dying mid-shard (tests)
         H, W = self.resolution
         B = len(idx)
         out = {k: [] for k in ("rgb", "depth", "mask", "K", "joints3d", "joints2d", "visibility", "bbox",
