@@ -16,7 +16,7 @@ $(VENV)/.deps: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(CONSTR) torch==2.13.0
-	$(PIP) install -q $(CONSTR) scikit-build-core pybind11 cmake ninja numpy pillow pyyaml pydantic tqdm anny \
+	$(PIP) install -q $(CONSTR) scikit-build-core pybind11 cmake ninja numpy pillow pyyaml pydantic tqdm anny ray \
 	    scikit-image imageio trimesh pytest pytest-xdist smplx scipy
 	touch $@
 

@@ -1,0 +1,220 @@
+"""Config sections that describe the scene: model, pose, shape, camera, lights, skin,
+forearm, objects, backgrounds. Every field carries a description (it becomes the comment in
+``handraster config --print-default``) and a validator where a range applies; the messages
+say what is allowed, and io.py prefixes them with the key path and the value."""
+from __future__ import annotations
+
+from typing import Dict, List, Literal, Optional, Tuple
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Section(BaseModel):
+    """Base of every section: unknown keys are errors, assignments are validated."""
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def check_range(v, lo: float, hi: float, *, open_lo=True, open_hi=True, strict=False):
+    """A [min, max] pair inside (lo, hi) (closed ends when open_lo/open_hi are False) with
+    min <= max (min < max when strict)."""
+    a, b = v
+
+    def inside(x):
+        return (x > lo if open_lo else x >= lo) and (x < hi if open_hi else x <= hi)
+
+    if not (inside(a) and inside(b) and (a < b if strict else a <= b)):
+        lb, rb = ("(" if open_lo else "["), (")" if open_hi else "]")
+        order = "strictly increasing" if strict else "increasing ([min, max])"
+        raise ValueError(f"must be {order}, within {lb}{lo:g}, {hi:g}{rb}")
+    return v
+
+
+class ModelConfig(Section):
+    name: str = Field("default", description="hand model: 'default' (built-in, openly licensed), "
+                      "a MANO file or folder (MANO_RIGHT.pkl / .npz), or 'nimble:<path>'")
+    side_ratio_right: float = Field(0.5, ge=0.0, le=1.0,
+                                    description="fraction of right hands (the rest are left, mirrored)")
+    flat_hand_mean: bool = Field(True, description="hand_pose values are relative to the flat hand "
+                                 "(True) or to the model's hands_mean (False, smplx's default)")
+
+
+class PoseConfig(Section):
+    source: Literal["anatomical", "library", "random", "file", "prior", "graspxl", "mixture"] = Field(
+        "anatomical", description="pose source: anatomical sampler, built-in pose library, uniform "
+        "random joint angles, a file of MANO params, the VAE prior, GraspXL files, or a mixture")
+    file: Optional[str] = Field(None, description="pose file for source 'file' (FreiHAND "
+                                "training_mano.json or an .npz with hand_pose [N,45]) or a GraspXL folder")
+    file_format: Literal["auto", "freihand", "npz", "graspxl"] = Field(
+        "auto", description="format of pose.file; auto = by extension")
+    file_flat_hand_mean: bool = Field(False, description="poses in pose.file are relative to the "
+                                      "flat hand (True) or to MANO's hands_mean (False, as FreiHAND)")
+    prior_checkpoint: Optional[str] = Field(None, description="VAE prior checkpoint for source 'prior'")
+    weights: Dict[str, float] = Field(
+        default_factory=lambda: {"anatomical": 0.7, "library": 0.3},
+        description="mixture weights per source (source 'mixture' only); non-negative, sum > 0")
+    jitter_deg: float = Field(0.0, ge=0.0, le=90.0,
+                              description="Gaussian jitter (std, degrees) added to every joint angle")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v):
+        allowed = {"anatomical", "library", "random", "file", "prior", "graspxl"}
+        bad = sorted(set(v) - allowed)
+        if bad:
+            raise ValueError(f"has unknown source(s) {bad}; allowed: {sorted(allowed)}")
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("must be non-negative with a positive sum")
+        return v
+
+
+class ShapeConfig(Section):
+    dist: Literal["normal", "uniform", "zero"] = Field("normal", description="distribution of betas")
+    std: float = Field(1.0, ge=0.0, le=3.0, description="std (normal) or half-width (uniform) of betas")
+    clip: float = Field(3.0, gt=0.0, le=10.0, description="betas are clipped to [-clip, clip]")
+
+
+class CameraConfig(Section):
+    sampler: Literal["anyhand", "dataset"] = Field(
+        "anyhand", description="'anyhand': FOV and distance sampling; 'dataset': intrinsics drawn "
+        "from camera.K_file (dataset-matched, e.g. FreiHAND's training_K.json)")
+    fov_deg: List[float] = Field([30.0, 40.0], description="horizontal field of view range [min, max], degrees")
+    distance_means: List[float] = Field([0.6, 0.7, 1.0], description="camera-to-hand distance "
+                                        "mixture component means, metres")
+    distance_std: float = Field(0.1, ge=0.0, le=2.0, description="std of each distance component, metres")
+    distance_weights: Optional[List[float]] = Field(None, description="mixture weights (default equal)")
+    views: int = Field(1, ge=1, le=16, description="views per scene (AnyHand uses 2); sample i is "
+                       "view i % views of scene i // views")
+    view_spread_deg: float = Field(30.0, ge=0.0, le=180.0, description="max angle between views of a scene")
+    K_file: Optional[str] = Field(None, description="JSON list of 3x3 K matrices (sampler 'dataset')")
+    center_jitter: float = Field(0.25, ge=0.0, le=1.0, description="hand centre offset in the "
+                                 "image, fraction of the free margin")
+    near: float = Field(0.05, gt=0.0, description="near clip plane, metres")
+    far: float = Field(10.0, gt=0.0, description="far clip plane, metres")
+
+    @field_validator("fov_deg")
+    @classmethod
+    def _fov(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 1.0, 170.0)
+
+    @field_validator("distance_means")
+    @classmethod
+    def _means(cls, v):
+        if not v or any(not (0.1 <= m <= 20.0) for m in v):
+            raise ValueError("must be a non-empty list of distances within [0.1, 20] metres")
+        return v
+
+    @model_validator(mode="after")
+    def _planes(self):
+        if self.near >= self.far:
+            raise ValueError(f"camera.near ({self.near}) must be less than camera.far ({self.far})")
+        if self.distance_weights is not None and (
+                len(self.distance_weights) != len(self.distance_means)
+                or any(w < 0 for w in self.distance_weights) or sum(self.distance_weights) <= 0):
+            raise ValueError(f"camera.distance_weights {self.distance_weights} must have one "
+                             f"non-negative weight per distance mean ({len(self.distance_means)}), sum > 0")
+        return self
+
+
+class LightsConfig(Section):
+    count: List[int] = Field([1, 5], description="number of lights [min, max]")
+    types: List[Literal["point", "directional", "spot", "ambient"]] = Field(
+        ["point", "directional"], description="light types drawn from")
+    vivid_prob: float = Field(0.15, ge=0.0, le=1.0, description="probability that a light is coloured")
+    intensity: List[float] = Field([1.5, 4.0], description="light intensity range [min, max]")
+    ambient: List[float] = Field([0.3, 1.0], description="ambient strength range [min, max] "
+                                 "(fraction of the background's)")
+    exposure: List[float] = Field([0.8, 1.25], description="exposure multiplier range [min, max]")
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 1, 5, open_lo=False, open_hi=False)
+
+    @field_validator("intensity", "ambient", "exposure")
+    @classmethod
+    def _pair(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 0.0, 100.0, open_lo=False)
+
+
+class SkinConfig(Section):
+    procedural: bool = Field(True, description="use procedural skin textures")
+    texture_dir: Optional[str] = Field(None, description="folder of skin texture images (UV maps)")
+    tone_range: List[float] = Field([0.0, 1.0], description="skin tone range, 0 lightest .. 1 darkest")
+    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the texture pool used "
+                             "(ablation: 0.05 / 0.25 / 0.5)")
+    blotch_amp: List[float] = Field([0.03, 0.12], description="procedural skin blotch amplitude range")
+    crease: List[float] = Field([0.15, 0.45], description="procedural skin crease strength range")
+    roughness: List[float] = Field([0.35, 0.6], description="skin roughness range")
+
+    @field_validator("tone_range", "blotch_amp", "crease", "roughness")
+    @classmethod
+    def _unit_pair(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 0.0, 1.0, open_lo=False, open_hi=False)
+
+
+class ForearmConfig(Section):
+    enabled: bool = Field(True, description="attach a forearm at the wrist")
+    sleeve_prob: float = Field(0.3, ge=0.0, le=1.0, description="probability of a sleeve")
+    length: List[float] = Field([0.06, 0.25], description="visible forearm length range, metres")
+    mean_color_prob: float = Field(0.0, ge=0.0, le=1.0, description="probability of painting the "
+                                   "forearm in the hand's mean colour (gap paper variant)")
+
+    @field_validator("length")
+    @classmethod
+    def _length(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 0.0, 1.0, open_lo=False)
+
+
+class ObjectsConfig(Section):
+    prob: float = Field(0.3, ge=0.0, le=1.0, description="probability of an occluding/held object")
+    primitives: List[Literal["box", "sphere", "cylinder", "capsule"]] = Field(
+        ["box", "sphere", "cylinder"], description="primitive shapes drawn from")
+    mesh_dir: Optional[str] = Field(None, description="folder of object meshes (.obj/.ply/.glb)")
+    max_count: int = Field(2, ge=1, le=8, description="max objects per scene")
+    size: List[float] = Field([0.03, 0.08], description="object size range, metres")
+    random_color_prob: float = Field(1.0, ge=0.0, le=1.0, description="probability of a random "
+                                     "object colour")
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v):
+        if len(v) != 2:
+            raise ValueError("must be a pair [min, max]")
+        return check_range(v, 0.0, 1.0, open_lo=False)
+
+
+class BackgroundConfig(Section):
+    sources: Dict[str, float] = Field(
+        default_factory=lambda: {"photo": 0.7, "environment": 0.25, "solid": 0.05},
+        description="weights of background kinds: photo (background.folder, else the built-in "
+                    "photos), environment (HDR maps from background.hdri_dir, else built-in "
+                    "procedural ones), solid colour")
+    folder: Optional[str] = Field(None, description="folder of background photos (jpg/png/...); "
+                                  "None = the built-in photos")
+    hdri_dir: Optional[str] = Field(None, description="folder of equirectangular Radiance .hdr / .exr "
+                                    "maps; None = built-in procedural environments")
+    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the background pool used "
+                             "(ablation: 0.05 / 0.25 / 0.5)")
+    depth: float = Field(0.0, ge=0.0, le=100.0, description="depth of a constant background plane, "
+                         "metres (0 = backgrounds have no depth)")
+
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, v):
+        allowed = {"photo", "environment", "solid"}
+        bad = sorted(set(v) - allowed)
+        if bad:
+            raise ValueError(f"has unknown source(s) {bad}; allowed: {sorted(allowed)}")
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("must be non-negative with a positive sum")
+        return v

@@ -1,0 +1,128 @@
+"""Per-sample annotations in the three written forms, and back.
+
+- ours (``{key}.json`` / folder ann/*.json): every non-image field of the schema, exact
+  (float32 values survive the JSON round trip bit for bit), plus seed, model_name, params,
+  image_size [H, W] and depth_scale.
+- HaMeR (``{key}.data.pyd``): a pickled list with one dict per hand, the keys HaMeR's
+  ImageDataset.load_tars_as_webdataset reads (see docs/data_format.md):
+    keypoints_2d float32 [21,3]  pixels + confidence (1, or visibility; config
+                                 output.hamer_keypoint_conf), OpenPose order
+    keypoints_3d float32 [21,4]  camera frame metres + confidence 1
+    center float32 [2]           box centre, pixels
+    scale float32 [2]            box size / 200 (x, y); HaMeR multiplies by 200
+    hand_pose float32 [48]       global_orient (camera frame) + hand_pose, axis-angle,
+                                 relative to the flat hand (HaMeR's MANOLayer applies rotation
+                                 matrices without hands_mean)
+    betas float32 [10]; right, has_hand_pose, has_betas float32 scalars (1.0 / 0.0)
+- FreiHAND: K, xyz [21,3] and mano [1,61] = pose 48 (camera frame, relative to hands_mean
+  when output.freihand_mean_relative), shape 10, uv_root 2 (wrist in pixels), scale 1
+  (focal / wrist depth: FreiHAND's recover_root gives xyz_root = [uv - pp, f] / scale).
+"""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import numpy as np
+
+from handraster.data.schema import ARRAY_FIELDS
+
+IMAGE_FIELDS = ("rgb", "depth", "mask")
+LABEL_FIELDS = tuple(k for k in ARRAY_FIELDS if k not in IMAGE_FIELDS)
+
+
+def _jsonable(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
+
+
+def sample_json(sample: dict, depth_scale: float) -> bytes:
+    """The sample's labels as compact UTF-8 JSON (deterministic key order)."""
+    d = {k: np.asarray(sample[k]).tolist() for k in LABEL_FIELDS}
+    H, W = sample["rgb"].shape[:2]
+    d.update(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(sample["seed"]),
+             model_name=str(sample["model_name"]), params=sample.get("params") or {})
+    return json.dumps(d, separators=(",", ":"), default=_jsonable).encode()
+
+
+def labels_from_json(data: bytes) -> dict:
+    """Inverse of sample_json: arrays with the schema's dtypes, plus the extra keys."""
+    d = json.loads(data)
+    out = {k: np.asarray(d[k], dtype=ARRAY_FIELDS[k][0]) for k in LABEL_FIELDS if k in d}
+    for k in ("image_size", "depth_scale", "seed", "model_name", "params"):
+        if k in d:
+            out[k] = d[k]
+    return out
+
+
+def rodrigues(aa: np.ndarray) -> np.ndarray:
+    """Axis-angle [..., 3] -> rotation matrices [..., 3, 3] (float64)."""
+    aa = np.asarray(aa, np.float64)
+    th = np.linalg.norm(aa, axis=-1, keepdims=True)
+    k = aa / np.where(th > 1e-12, th, 1.0)
+    x, y, z = k[..., 0], k[..., 1], k[..., 2]
+    zero = np.zeros_like(x)
+    Kx = np.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(aa.shape[:-1] + (3, 3))
+    s, c = np.sin(th)[..., None], np.cos(th)[..., None]
+    return np.eye(3) + s * Kx + (1 - c) * (Kx @ Kx)
+
+
+def log_rotation(R: np.ndarray) -> np.ndarray:
+    """Rotation matrix [3,3] -> axis-angle [3] (float64), stable near 0 and pi."""
+    R = np.asarray(R, np.float64)
+    cos = np.clip((np.trace(R) - 1) / 2, -1.0, 1.0)
+    th = np.arccos(cos)
+    if th < 1e-7:
+        return np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]]) / 2
+    if np.pi - th < 1e-4:  # axis from the symmetric part
+        B = (R + np.eye(3)) / 2
+        i = int(np.argmax(np.diag(B)))
+        axis = B[:, i] / np.sqrt(max(B[i, i], 1e-12))
+        return axis * th
+    w = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+    return w * th / (2 * np.sin(th))
+
+
+def global_orient_camera(global_orient: np.ndarray, extrinsics: np.ndarray) -> np.ndarray:
+    """World-frame axis-angle [3] -> camera frame (R_cam = R_ext @ R), float32 [3]."""
+    return log_rotation(np.asarray(extrinsics, np.float64)[:3, :3] @ rodrigues(global_orient)).astype(np.float32)
+
+
+def hamer_record(sample: dict, conf: str = "all") -> dict:
+    """One hand's dict for HaMeR's ``data.pyd`` (see the module docstring)."""
+    vis = np.asarray(sample["visibility"], np.float32)
+    c2 = np.ones(21, np.float32) if conf == "all" else vis
+    s = np.float32(sample["scale"])
+    pose = np.concatenate([global_orient_camera(sample["global_orient"], sample["extrinsics"]),
+                           np.asarray(sample["hand_pose"], np.float32)]).astype(np.float32)
+    return {
+        "keypoints_2d": np.concatenate([sample["joints2d"], c2[:, None]], 1).astype(np.float32),
+        "keypoints_3d": np.concatenate([sample["joints3d"], np.ones((21, 1), np.float32)], 1).astype(np.float32),
+        "center": np.asarray(sample["center"], np.float32),
+        "scale": np.array([s, s], np.float32),
+        "hand_pose": pose,
+        "betas": np.asarray(sample["betas"], np.float32)[:10],
+        "right": np.float32(1.0 if bool(sample["right"]) else 0.0),
+        "has_hand_pose": np.float32(1.0),
+        "has_betas": np.float32(1.0),
+    }
+
+
+def freihand_mano(sample: dict, hands_mean: Optional[np.ndarray] = None) -> list:
+    """FreiHAND's 61 MANO values [[pose 48, shape 10, uv_root 2, scale 1]] for one sample.
+
+    hands_mean [45] (subtracted from hand_pose) makes the pose mean-relative; None = flat."""
+    hp = np.asarray(sample["hand_pose"], np.float64)
+    if hands_mean is not None:
+        hp = hp - np.asarray(hands_mean, np.float64)
+    go = global_orient_camera(sample["global_orient"], sample["extrinsics"]).astype(np.float64)
+    K = np.asarray(sample["K"], np.float64)
+    focal = 0.5 * (K[0, 0] + K[1, 1])
+    root = np.asarray(sample["joints3d"], np.float64)[0]
+    uv_root = np.asarray(sample["joints2d"], np.float64)[0]
+    scale = focal / max(root[2], 1e-9)
+    vals = np.concatenate([go, hp, np.asarray(sample["betas"], np.float64)[:10], uv_root, [scale]])
+    return [np.asarray(vals, np.float32).tolist()]

@@ -1,0 +1,143 @@
+"""Shard writers. A writer makes one shard: encode(batch) turns a RenderBatch into named
+members, write(members) stores them under a temporary name, commit() renames the shard into
+place and returns its record (files, bytes, sha256), abort() removes the temporary files.
+An interrupted shard therefore never has its final name (see docs/data_format.md).
+
+Members of sample with index i (key = '%09d' % i), the same in tar shards and folders:
+  {key}.jpg | {key}.png   RGB              {key}.data.pyd  HaMeR's list of per-hand dicts
+  {key}.json              our labels       {key}.depth.png 16-bit depth (units of depth_scale)
+  {key}.mask.png          part labels      {key}.verts.npz vertices [V,3] (on request)
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tarfile
+from pathlib import Path
+from typing import List, Tuple
+
+import numpy as np
+
+from handraster.data.encode import encode_depth, encode_mask, encode_npz, encode_rgb
+from handraster.data.labels import hamer_record, sample_json
+from handraster.data.schema import RenderBatch
+
+Members = List[Tuple[str, bytes]]
+PICKLE_PROTOCOL = 4
+
+
+def sample_key(index: int) -> str:
+    return f"{int(index):09d}"
+
+
+def encode_batch(batch: RenderBatch, out) -> Members:
+    """All members of every sample of ``batch`` (``out`` is an OutputConfig), in order."""
+    members: Members = []
+    lvl = out.png_compress_level
+    for b in range(len(batch)):
+        s = batch.sample(b)
+        key = sample_key(s["index"])
+        rgb = encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)
+        members.append((f"{key}.{out.rgb}", rgb))
+        members.append((f"{key}.data.pyd", pickle.dumps([hamer_record(s, out.hamer_keypoint_conf)],
+                                                        protocol=PICKLE_PROTOCOL)))
+        members.append((f"{key}.json", sample_json(s, out.depth_scale)))
+        if out.depth:
+            members.append((f"{key}.depth.png", encode_depth(s["depth"], out.depth_scale, lvl)))
+        if out.mask:
+            members.append((f"{key}.mask.png", encode_mask(s["mask"], lvl)))
+        if out.write_vertices and batch.vertices is not None:
+            members.append((f"{key}.verts.npz", encode_npz(vertices=np.asarray(s["vertices"], np.float32))))
+    return members
+
+
+class _HashingFile:
+    """A write-only file wrapper that hashes and counts what passes through."""
+
+    def __init__(self, f):
+        self.f, self.sha, self.size = f, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.f.write(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self):
+        self.f.flush()
+
+
+class ShardWriter:
+    """Base class; see the module docstring. ``cfg`` is the GenerateConfig."""
+    format = ""
+
+    def __init__(self, out_dir, shard, cfg, token: str, hands_mean=None):
+        self.out_dir, self.shard, self.cfg, self.token = Path(out_dir), shard, cfg, token
+        self.hands_mean = hands_mean
+
+    def encode(self, batch: RenderBatch) -> Members:
+        return encode_batch(batch, self.cfg.output)
+
+    @staticmethod
+    def temp_globs(shard) -> List[str]:
+        """Glob patterns (relative to out_dir) of this shard's temporary files, any run."""
+        return [f".{shard.name}.tmp-*", f".{shard.name}.tar.tmp-*"]
+
+    def _record(self, files: List[str], nbytes: int, sha: str) -> dict:
+        return {"name": self.shard.name, **self.shard.as_dict(), "format": self.format,
+                "files": files, "bytes": int(nbytes), "sha256": sha}
+
+    @staticmethod
+    def finalize(out_dir, records: List[dict], cfg) -> List[str]:
+        """Dataset-level files written once every shard is complete; returns their names."""
+        return []
+
+
+class WebDatasetWriter(ShardWriter):
+    """``shard-NNNNNN.tar``: a deterministic POSIX tar (mtime 0, uid/gid 0, mode 0644)."""
+    format = "webdataset"
+
+    def __init__(self, out_dir, shard, cfg, token, hands_mean=None):
+        super().__init__(out_dir, shard, cfg, token, hands_mean)
+        self.final = self.out_dir / f"{shard.name}.tar"
+        self.tmp = self.out_dir / f".{shard.name}.tar.tmp-{token}"
+        self._f = open(self.tmp, "wb")
+        self._h = _HashingFile(self._f)
+        self._tar = tarfile.open(fileobj=self._h, mode="w", format=tarfile.USTAR_FORMAT)
+
+    def write(self, members: Members) -> None:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            self._tar.addfile(info, io.BytesIO(data))
+
+    def commit(self) -> dict:
+        self._tar.close()
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        self._f.close()
+        os.replace(self.tmp, self.final)
+        return self._record([self.final.name], self._h.size, self._h.sha.hexdigest())
+
+    def abort(self) -> None:
+        for closer in (self._tar.close, self._f.close):
+            try:
+                closer()
+            except Exception:  # the disk may be full: removing the file is what matters
+                pass
+        self.tmp.unlink(missing_ok=True)
+
+
+def writer_class(fmt: str):
+    """The ShardWriter subclass for output.format ``fmt``."""
+    from handraster.data.writers_folder import FolderWriter, FreiHANDWriter
+    classes = {"webdataset": WebDatasetWriter, "folder": FolderWriter, "freihand": FreiHANDWriter}
+    if fmt not in classes:
+        raise ValueError(f"output.format: unknown format {fmt!r}; allowed: {', '.join(classes)}")
+    return classes[fmt]
