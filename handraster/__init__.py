@@ -13,4 +13,21 @@ import os as _os
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from handraster.models import HandModel, ModelError, SkinOutput, load_model, save_model  # noqa: E402
 
-__all__ = ["HandModel", "SkinOutput", "ModelError", "load_model", "save_model", "__version__"]
+__all__ = ["HandModel", "SkinOutput", "ModelError", "load_model", "save_model", "Renderer", "SceneConfig",
+           "render_sample", "__version__"]
+
+# Submodules and the renderer load on first use, so `import handraster` stays light (numpy and
+# the native module; no torch, no image pools).
+_LAZY_MODULES = ("analysis", "augment", "config", "data", "dr", "generate", "models", "poses", "prior",
+                 "raster", "scene")
+_LAZY_ATTRS = {"Renderer": "handraster.scene.renderer", "render_sample": "handraster.scene.renderer",
+               "SceneConfig": "handraster.scene.config"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"handraster.{name}")
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+    raise AttributeError(f"module 'handraster' has no attribute {name!r}")
