@@ -15,9 +15,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def small_config(**sections):
-    """64x64 images, 10-sample shards, 4-sample batches, fake renderer; ``sections`` are
+    """64x64 images, 10-sample shards, 4-sample batches, fake renderer, no augmentation; ``sections`` are
     dotted overrides, e.g. small_config(**{"output.format": "folder"})."""
-    over = ["renderer=fake", "resolution=[64, 64]", "output.shard_size=10", "output.batch_size=4"]
+    over = ["renderer=fake", "resolution=[64, 64]", "output.shard_size=10", "output.batch_size=4",
+            "augment.enabled=false"]  # the tests compare against un-augmented renders
     over += [f"{k}={v}" for k, v in sections.items()]
     return load_config(overrides=over)
 

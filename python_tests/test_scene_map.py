@@ -51,7 +51,7 @@ def test_real_renderer_roundtrip(tmp_path):
     from handraster.generate import generate
     from handraster.scene.renderer import Renderer
     cfg = load_config(overrides=["renderer=real", "resolution=[64, 64]", "output.shard_size=4",
-                                 "output.rgb=png"])
+                                 "output.rgb=png", "augment.enabled=false"])
     res = generate(cfg, 6, tmp_path, progress=False)
     assert res.renderer == "real" and res.complete
     ref = Renderer(to_scene_config(cfg)).render(np.arange(6, dtype=np.int64), 0)
