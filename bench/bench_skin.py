@@ -41,6 +41,7 @@ def main():
     rng = np.random.default_rng(0)
     print(f"machine: {os.cpu_count()} cores; torch {torch.__version__} threads {torch.get_num_threads()}")
     print(f"{'batch':>6} {'smplx hands/s':>14} {'handraster hands/s':>19} {'ratio':>7}")
+    rows = []
     for B in (1, 1024):
         hp = rng.normal(size=(B, 45)).astype(np.float32) * 0.5
         b = rng.normal(size=(B, 10)).astype(np.float32)
@@ -48,11 +49,12 @@ def main():
         tr = rng.normal(size=(B, 3)).astype(np.float32)
         th = [torch.tensor(x) for x in (hp, b, go, tr)]
 
-        def run_ref():
+        def run_ref(th=th):  # bind this batch's tensors (the loop rebinds th)
             with torch.no_grad():
                 return ref(hand_pose=th[0], betas=th[1], global_orient=th[2], transl=th[3])
 
-        t_ref = timeit(run_ref)
+        rows.append((B, hp, b, go, tr, run_ref, timeit(run_ref)))
+    for B, hp, b, go, tr, run_ref, t_ref in rows:
         t_ours = timeit(lambda: ours.forward(hp, b, go, tr))
         o, r = ours.forward(hp, b, go, tr), run_ref()
         err = np.abs(o.vertices - r.vertices.numpy()).max()

@@ -11,7 +11,6 @@ import numpy as np
 
 from handraster.config import load_config
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def small_config(**sections):
@@ -42,7 +41,11 @@ def temp_files(root: Path) -> list:
 
 def cli_env(**extra) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    # the package the tests imported (installed, or the in-place dev build), never blindly the
+    # source tree: in a clean clone the sources have no compiled module
+    import handraster
+    pkg_parent = str(Path(handraster.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = pkg_parent + os.pathsep + env.get("PYTHONPATH", "")
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
