@@ -3,8 +3,12 @@ superset of occluder meshes (every sample carries all of them; the unused ones c
 a point and cover no pixel), with the static arrays the native stages need."""
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
+from handraster.scene.lighting import constant_sh
 from handraster.scene.vertex_attributes import part_labels, vertex_attributes, vertex_face_adjacency
 
 
@@ -15,6 +19,29 @@ def _rodrigues(r):
     k = r / t
     Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + np.sin(t) * Kx + (1 - np.cos(t)) * Kx @ Kx
+
+
+def occluder_meshes(cfg) -> list:
+    """The occluder set: cfg.object_primitives (in that order) then the meshes of
+    cfg.object_mesh_dir (sorted by name; load_mesh). A bad mesh file raises AssetError naming
+    it, or is skipped (a warning) with on_bad_asset 'skip'."""
+    from handraster.scene.errors import AssetError
+    from handraster.scene.meshes import load_mesh, primitive
+    out = [primitive(n) for n in cfg.object_primitives]
+    if cfg.object_mesh_dir is not None:
+        exts = (".obj", ".ply", ".glb", ".gltf", ".stl", ".off")
+        files = sorted(f for f in os.listdir(cfg.object_mesh_dir) if f.lower().endswith(exts))
+        for f in files:
+            try:
+                out.append(load_mesh(os.path.join(cfg.object_mesh_dir, f)))
+            except AssetError as e:
+                if cfg.on_bad_asset != "skip":
+                    raise
+                warnings.warn(f"skipping {e}")
+        if not out:
+            raise AssetError(cfg.object_mesh_dir, "holds no usable mesh (.obj/.ply/.glb/.gltf/.stl/.off) "
+                             "and no primitives are enabled", "mesh")
+    return out
 
 
 class SceneMesh:
@@ -36,8 +63,8 @@ class SceneMesh:
         # are covered to a few millimetres at a fraction of the cost
         self.frame_ids = np.unique(np.concatenate([self.hand_ids[::8], model.tip_ids]))
         # occluders
-        from handraster.scene.meshes import primitive, superset
-        self.object_meshes = [primitive(n) for n in ("box", "cylinder", "sphere", "capsule", "torus")]
+        self.object_meshes = occluder_meshes(cfg)
+        from handraster.scene.meshes import superset
         ov, of, _, ouv, vr, fr = superset(self.object_meshes)
         self.obj_vertices = ov.astype(np.float32)
         self.obj_vranges = vr
@@ -50,20 +77,8 @@ class SceneMesh:
         self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
         self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
         self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
-        self._library = None
-
-    # ----- poses ---------------------------------------------------------------------------
-    def pose_sampler(self, rng: np.random.Generator) -> np.ndarray:
-        """hand_pose [45] (axis-angle, flat-hand relative) for one scene."""
-        src = self.cfg.pose_source
-        if src == "random":
-            return (rng.normal(size=45) * 0.25).astype(np.float32)
-        from handraster import poses
-        if src == "library":
-            names = list(poses.POSES)
-            base = poses.get_pose(names[rng.integers(len(names))])
-            return (np.asarray(base, np.float32).reshape(45) + rng.normal(size=45).astype(np.float32) * 0.05)
-        return np.asarray(poses.sample_anatomical(1, rng), np.float32).reshape(45)
+        from handraster.scene.pose_source import ScenePoses
+        self.poses = ScenePoses(cfg, model)
 
     # ----- occluders -----------------------------------------------------------------------
     def place_objects(self, hand_verts: np.ndarray, objects, views) -> np.ndarray:
@@ -123,6 +138,8 @@ class SceneMesh:
             lights[b], nl[b] = v["lights"], v["n_lights"]
             bg = v["background"]
             sh[b] = bg["sh"] * v["ambient"]
+            if v["ambient_light"].any():  # "ambient" lights: a uniform environment (lighting.py)
+                sh[b] += constant_sh(v["ambient_light"] / np.pi)
             sh_rot[b], env_rot[b] = bg["sh_rot"], bg["env_rot"]
             mode[b], bid[b], aff[b], bpar[b] = bg["mode"], bg["id"], bg["affine"], bg["param"]
             bpar[b, 4] = self.cfg.background_depth
