@@ -218,3 +218,33 @@ def test_object_primitives_and_mesh_dir(tmp_path, hand_cache):  # noqa: F811
     assert r.mesh.n_objects == 1
     b = r.render(np.arange(6), seed=0)
     assert (b.mask == 8).any(axis=(1, 2)).mean() > 0.3
+
+
+def test_skin_textures_from_a_folder(tmp_path, hand_cache):  # noqa: F811
+    from PIL import Image
+    from handraster.scene.renderer import Renderer
+    Image.fromarray(np.tile(np.array([40, 220, 40], np.uint8), (32, 32, 1))).save(tmp_path / "a_green.png")
+    Image.fromarray(np.tile(np.array([230, 40, 40], np.uint8), (32, 32, 1))).save(tmp_path / "b_red.png")
+    base = dict(SMALL, lights=(2, 2), light_types=("directional",))
+    b = Renderer(SceneConfig(skin_texture_dir=str(tmp_path), skin_procedural=False, skin_diversity=0.5,
+                             **base)).render(np.arange(4), seed=1)
+    assert all(p["skin"]["texture"] == 0 for p in b.params)  # diversity 0.5 of 2: the first only
+    hand = (b.mask >= 1) & (b.mask <= 6)
+    px = b.rgb[hand].astype(int)
+    assert (px[:, 1] > px[:, 0] + 20).mean() > 0.8  # green skin
+    plain = Renderer(SceneConfig(**base)).render(np.arange(4), seed=1)
+    q = plain.rgb[(plain.mask >= 1) & (plain.mask <= 6)].astype(int)
+    assert (q[:, 1] > q[:, 0] + 20).mean() < 0.05  # procedural skin is never green
+    mixed = Renderer(SceneConfig(skin_texture_dir=str(tmp_path), **base)).render(np.arange(16), seed=1)
+    ids = [p["skin"]["texture"] for p in mixed.params]
+    assert -1 in ids and {0, 1} & set(ids)
+    with pytest.raises(ConfigError, match="skin.procedural"):
+        to_scene_config(load_config({"skin": {"procedural": False}}))
+    sc = to_scene_config(load_config({"skin": {"texture_dir": str(tmp_path), "procedural": False}}))
+    assert sc.skin_texture_dir == str(tmp_path) and not sc.skin_procedural
+
+
+def test_no_forearm_still_renders_the_hand(hand_cache):  # noqa: F811
+    from handraster.scene.renderer import Renderer
+    b = Renderer(SceneConfig(**SMALL)).render(np.arange(4), seed=1)
+    assert (b.mask > 0).any(axis=(1, 2)).all() and not (b.mask == 7).any()

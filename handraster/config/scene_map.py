@@ -29,6 +29,7 @@ SCENE_KEYS = {
     "light_intensity": "lights.intensity", "ambient": "lights.ambient", "exposure": "lights.exposure",
     "blotch_amp": "skin.blotch_amp", "crease": "skin.crease", "skin_roughness": "skin.roughness",
     "skin_tone_range": "skin.tone_range", "skin_diversity": "skin.diversity",
+    "skin_texture_dir": "skin.texture_dir", "skin_procedural": "skin.procedural",
     "forearm": "forearm.enabled", "sleeve_prob": "forearm.sleeve_prob", "forearm_length": "forearm.length",
     "forearm_mean_color_prob": "forearm.mean_color_prob", "object_prob": "objects.prob",
     "object_size": "objects.size", "object_random_color_prob": "objects.random_color_prob",
@@ -40,8 +41,7 @@ SCENE_KEYS = {
 }
 
 # YAML keys the renderer does not read yet (their defaults describe what it does anyway).
-NOT_YET = ("model.flat_hand_mean", "pose.prior_checkpoint", "skin.procedural", "skin.texture_dir",
-           "objects.max_count")
+NOT_YET = ("model.flat_hand_mean", "pose.prior_checkpoint", "objects.max_count")
 RENDERER_POSE_SOURCES = ("anatomical", "library", "random", "file", "graspxl", "mixture")
 
 

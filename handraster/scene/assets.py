@@ -74,6 +74,16 @@ class SceneAssets:
         frac = float(getattr(cfg, "background_diversity", 1.0))
         self.n_photos = max(1, int(np.ceil(frac * len(self.photos)))) if len(self.photos) else 0
         self.n_envs = max(1, int(np.ceil(frac * len(self.envs)))) if len(self.envs) else 0
+        # skin textures (skin.texture_dir): packed like the photos; skin.diversity keeps the
+        # first fraction (sorted file order), at least one
+        self.n_textures = 0
+        if getattr(cfg, "skin_texture_dir", None):
+            tex = ImagePool.from_folder(cfg.skin_texture_dir, on_bad=on_bad)
+            if len(tex) == 0:
+                from handraster.scene.errors import AssetError
+                raise AssetError(cfg.skin_texture_dir, "holds no usable texture image", "skin texture")
+            self.tex_rgba, self.tex_off, self.tex_hw = pack_rgba(tex, max_side=1024)
+            self.n_textures = max(1, int(np.ceil(cfg.skin_diversity * len(tex))))
 
     def _env(self, n):
         h, w = self.envs.sizes[n]

@@ -56,6 +56,8 @@ class SceneConfig:
     skin_roughness: Tuple[float, float] = (0.35, 0.6)
     skin_tone_range: Tuple[float, float] = (0.0, 1.0)  # 0 lightest .. 1 darkest (ITA 72 .. -65 deg)
     skin_diversity: float = 1.0                      # < 1: a fixed pool of skin sets, first fraction used
+    skin_texture_dir: Optional[str] = None           # UV skin textures (models with uvs + faces_uv)
+    skin_procedural: bool = True                     # False: every skin textured (needs skin_texture_dir)
     # forearm
     forearm: bool = True
     sleeve_prob: float = 0.3
@@ -112,6 +114,10 @@ class SceneConfig:
                "a non-empty subset of point, directional, spot, ambient with at least one non-ambient type")
         lo, hi = self.skin_tone_range
         _check(0.0 <= lo <= hi <= 1.0, "skin_tone_range", self.skin_tone_range, "0 <= min <= max <= 1")
+        _check(self.skin_texture_dir is None or os.path.isdir(os.fspath(self.skin_texture_dir)),
+               "skin_texture_dir", self.skin_texture_dir, "an existing folder of texture images")
+        _check(self.skin_procedural or self.skin_texture_dir is not None, "skin_procedural", self.skin_procedural,
+               "True unless skin_texture_dir gives textures")
         for key in ("skin_diversity", "background_diversity"):
             v = getattr(self, key)
             _check(0.0 < v <= 1.0, key, v, "a fraction in (0, 1]")

@@ -82,8 +82,11 @@ def sample_betas(rng: np.random.Generator, cfg) -> np.ndarray:
     return np.clip(b, -cfg.shape_clip, cfg.shape_clip).astype(np.float32)
 
 
-def sample_scene(cfg, seed: int, scene: int, poses, n_objects: int) -> dict:
-    """Scene-level parameters of one scene (shared by its views). poses: a ScenePoses."""
+def sample_scene(cfg, seed: int, scene: int, poses, n_objects: int, n_textures: int = 0) -> dict:
+    """Scene-level parameters of one scene (shared by its views). poses: a ScenePoses;
+    n_textures: usable skin textures (0: procedural skin only). With textures a scene's skin is
+    textured always (skin_procedural False) or with probability 0.5; skin["texture"] is the
+    texture id or -1."""
     rng = np.random.default_rng([seed, scene])
     right = bool(rng.random() < cfg.right_ratio)
     drawn = poses.draw(rng, scene)
@@ -94,6 +97,9 @@ def sample_scene(cfg, seed: int, scene: int, poses, n_objects: int) -> dict:
     if drawn["was_left"] is not None and cfg.pose_file_order == "sequential":
         right = not drawn["was_left"]  # dataset-matched: the entry's own side
     skin = sample_skin(rng, cfg)
+    if n_textures:
+        textured = (not cfg.skin_procedural) or rng.random() < 0.5
+        skin = dict(skin, texture=int(rng.integers(n_textures)) if textured else -1)
     sleeve = bool(cfg.forearm and rng.random() < cfg.sleeve_prob)
     forearm = dict(enabled=cfg.forearm, sleeve=sleeve,
                    length=float(rng.uniform(*cfg.forearm_length)) if cfg.forearm else 0.0,
