@@ -142,6 +142,47 @@ def test_shade_matches_reference():
     assert (mask == 0).any() and (mask == 8).any() and (mask == 7).any()
 
 
+def _texture_args(rng, a, B, T):
+    texs = [rng.integers(0, 256, (6, 5, 4), dtype=np.uint8), rng.integers(0, 256, (3, 8, 4), dtype=np.uint8)]
+    a.update(tex=np.concatenate([t.reshape(-1, 4) for t in texs]).view(np.int32).reshape(-1),
+             tex_off=np.array([0, 30], np.int64), tex_hw=np.array([[6, 5], [3, 8]], np.int32),
+             tex_id=(np.arange(B) % 3 - 1).astype(np.int32),
+             uv_tri=rng.uniform(-0.2, 1.2, (T, 3, 2)).astype(np.float32),
+             srgb2lin=((np.arange(256) / 255.0) ** 2.2).astype(np.float32))
+    a["mat"][:, 39] = rng.uniform(0.5, 1.0, B)
+    return texs
+
+
+def test_shade_textured_skin_matches_reference():
+    rng = np.random.default_rng(5)
+    B, H, W = 6, 6, 7
+    a = _shade_args(rng, B, H, W)
+    _texture_args(rng, a, B, len(a["tri"]))
+    _C.shade(a, H, W)
+    rgb, depth, mask = ref.shade(a, H, W)
+    np.testing.assert_array_equal(a["mask"], mask)
+    diff = np.abs(a["rgb"].astype(int) - rgb.astype(int))
+    skin = (mask >= 1) & (mask <= 7)
+    assert diff[skin].max() <= 2 and (diff[skin] > 0).mean() < 0.05
+    # the texture changes the textured samples' skin and nothing else
+    plain = dict(a, rgb=np.empty_like(a["rgb"]))
+    for k in ("tex", "tex_off", "tex_hw", "tex_id", "uv_tri", "srgb2lin"):
+        plain.pop(k)
+    _C.shade(plain, H, W)
+    textured = (a["tex_id"] >= 0)[:, None, None] & skin
+    changed = (a["rgb"] != plain["rgb"]).any(-1)
+    assert changed[textured].mean() > 0.3 and not changed[~textured].any()
+    # golden: a texel centre of a uniform-colour texture gives that colour's linear value
+    tex = np.zeros((2, 2, 4), np.uint8)
+    tex[..., :3] = [200, 100, 50]
+    a2 = dict(a, tex=tex.reshape(-1, 4).view(np.int32).reshape(-1), tex_off=np.array([0], np.int64),
+              tex_hw=np.array([[2, 2]], np.int32), tex_id=np.zeros(B, np.int32))
+    assert np.allclose(ref.texture_albedo(a2, 0, 0, np.array([1.0, 0, 0])), (np.array([200, 100, 50]) / 255) ** 2.2,
+                       atol=1e-6)
+    with pytest.raises(ValueError, match="tex_id"):
+        _C.shade(dict(a2, tex_id=np.full(B, 1, np.int32)), H, W)
+
+
 def test_shade_golden_background_and_solid():
     rng = np.random.default_rng(3)
     B, H, W = 3, 5, 6

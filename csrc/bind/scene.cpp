@@ -129,7 +129,35 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
                     bi.ptr<const int32_t>(), ba.ptr<const float>(), bp.ptr<const float>(), ki.ptr<const float>(),
                     er.ptr<const float>(), pl.ptr<const uint32_t>(), po.ptr<const int64_t>(), ph.ptr<const int32_t>(),
                     ev.ptr<const float>(), eo.ptr<const int64_t>(), eh.ptr<const int32_t>(), lut.ptr<const uint8_t>(),
-                    rgb.ptr<uint8_t>(), dp.ptr<float>(), mk.ptr<uint8_t>(), (int)B, H, W, (int)V};
+                    rgb.ptr<uint8_t>(), dp.ptr<float>(), mk.ptr<uint8_t>(), (int)B, H, W, (int)V,
+                    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+  // Optional skin textures: tex, tex_off, tex_hw, tex_id, uv_tri, srgb2lin (all or none).
+  ArrayView tx, to, th, ti, ut, sl;
+  if (a.contains("tex")) {
+    tx = view_array(get("tex"), op, "tex");
+    to = view_array(get("tex_off"), op, "tex_off");
+    if (to.ndim() != 1 || tx.ndim() != 1) fail(op, "tex [total], tex_off [Nt] expected");
+    const int64_t Nt = to.shape[0];
+    check_array(tx, op, "tex", DType::i32, {tx.shape[0]}, "[total] packed RGBA (int32/uint32 view)");
+    check_array(to, op, "tex_off", DType::i64, {Nt}, "[Nt]");
+    th = arg_array(get("tex_hw"), op, "tex_hw", DType::i32, {Nt, 2}, "[Nt, 2]");
+    ti = arg_array(get("tex_id"), op, "tex_id", DType::i32, {B}, "[B]");
+    ut = arg_array(get("uv_tri"), op, "uv_tri", DType::f32, {T, 3, 2}, "[T, 3, 2]");
+    sl = arg_array(get("srgb2lin"), op, "srgb2lin", DType::f32, {256}, "[256]");
+    std::vector<int32_t> thw(Nt * 2), tid(B);
+    std::vector<int64_t> toff(Nt);
+    if (Nt) { copy_to_host(thw.data(), th.data, Nt * 8); copy_to_host(toff.data(), to.data, Nt * 8); }
+    copy_to_host(tid.data(), ti.data, B * 4);
+    for (int64_t n = 0; n < Nt; ++n)
+      if (thw[n * 2] <= 0 || thw[n * 2 + 1] <= 0 || toff[n] < 0 || toff[n] + (int64_t)thw[n * 2] * thw[n * 2 + 1] > tx.numel())
+        fail(op, "texture pool entry " + std::to_string(n) + " lies outside the tex buffer");
+    for (int64_t b = 0; b < B; ++b)
+      if (tid[b] < -1 || tid[b] >= Nt)
+        fail(op, "tex_id[" + std::to_string(b) + "] = " + std::to_string(tid[b]) + " is outside -1.." + std::to_string(Nt - 1));
+    p.uv_tri = ut.ptr<const float>(); p.tex = tx.ptr<const uint32_t>(); p.tex_off = to.ptr<const int64_t>();
+    p.tex_hw = th.ptr<const int32_t>(); p.tex_id = ti.ptr<const int32_t>(); p.srgb2lin = sl.ptr<const float>();
+    p.n_tex = (int)Nt;
+  }
   py::gil_scoped_release nogil;
   launch<ShadeOp>(p, B * H, stream);
 }

@@ -12,6 +12,11 @@
 //                    evaluated per vertex (VertexNormalOp; the blotches span centimetres)
 //                    * (1 - crease * exp(-(d / 1.2mm)^2)), nails mixed in by the nail mask;
 //              sleeve / object: two colours in a stripe / check / noise pattern
+//              textured skin (tex_id[b] >= 0, labels 1..7): the base mix(back, palm) * blotch
+//              is mixed with tex = srgb2lin(bilinear(texture, uv)) by kTexMix before the
+//              crease / nail terms; uv = u uv0 + v uv1 + (1-u-v) uv2 of the face corners
+//              (uv_tri), u wrapped to [0, 1), v up (row = (1 - v) h - 0.5), bilinear in 16.16
+//              fixed point (bilinear_rgba8_fixed, clamped), sRGB -> linear per channel
 //   L_o      = exposure * ( albedo/pi * sum_l E_l (lam + tint (wrap - lam))
 //                         + sum_l E_l spec * GGX(n, v, l) + albedo/pi * SH_irradiance(R n) )
 //              lam = max(n.l, 0), wrap = max((n.l + w)/(1 + w), 0)
@@ -58,11 +63,18 @@ struct ShadeOp {
     float* depth;              // [B, H, W] out (m, 0 = nothing)
     uint8_t* mask;             // [B, H, W] out part labels
     int B, H, W, V;
+    const float* uv_tri;       // [T, 3, 2] per-face-corner texture coordinates (nullptr: no textures)
+    const uint32_t* tex;       // [total] skin texture pool pixels, packed RGBA (R in the low byte)
+    const int64_t* tex_off;    // [Nt] pixel offsets
+    const int32_t* tex_hw;     // [Nt, 2]
+    const int32_t* tex_id;     // [B] texture of the sample's skin, -1 = procedural
+    const float* srgb2lin;     // [256] sRGB byte -> linear 0..1
+    int n_tex;                 // Nt (0: textures off)
   };
   static constexpr int64_t kCost = 20000;  // per row
 
   static HR_HD vec3 albedo_of(int label, const float* a, float blotch, const float* m, float* rough,
-                              float* spec, float* f0, bool* skin) {
+                              float* spec, float* f0, bool* skin, const vec3* tex) {
     const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
     *skin = label <= 6 || (label == 7 && m[kForearmMode] < 0.5f);
     if (*skin) {
@@ -70,6 +82,7 @@ struct ShadeOp {
       pw = pw * pw * (3.f - 2.f * pw);
       vec3 alb = load3(m + kSkinBack) * (1.f - pw) + load3(m + kSkinPalm) * pw;
       alb = alb * blotch;
+      if (tex) alb = alb * (1.f - m[kTexMix]) + (*tex) * m[kTexMix];
       float d = a[kVCrease] * (1.f / 0.0012f);
       if (d * d < 16.f && label <= 6)
         alb = alb * (1.f - m[kCrease] * expf(-d * d) * (0.35f + 0.65f * pw));
@@ -97,12 +110,25 @@ struct ShadeOp {
     return load3(A) * (1.f - mixw) + load3(Bc) * mixw;
   }
 
+  // Linear albedo of texture tex_id at the face-corner-interpolated uv of triangle t.
+  static HR_HD vec3 texture_albedo(const Params& p, int id, int t, const float* w) {
+    const float* c = p.uv_tri + (int64_t)t * 6;
+    float u = w[0] * c[0] + w[1] * c[2] + w[2] * c[4];
+    float v = w[0] * c[1] + w[1] * c[3] + w[2] * c[5];
+    u = u - floorf(u);
+    const int h = p.tex_hw[id * 2], wd = p.tex_hw[id * 2 + 1];
+    const int32_t xf = (int32_t)floorf((u * wd - 0.5f) * 65536.f + 0.5f);
+    const int32_t yf = (int32_t)floorf(((1.f - v) * h - 0.5f) * 65536.f + 0.5f);
+    const uint32_t q = bilinear_rgba8_fixed(p.tex + p.tex_off[id], h, wd, xf, yf);
+    return {p.srgb2lin[q & 0xFFu], p.srgb2lin[(q >> 8) & 0xFFu], p.srgb2lin[(q >> 16) & 0xFFu]};
+  }
+
   static HR_HD vec3 shade(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a,
-                          float blotch) {
+                          float blotch, const vec3* tex) {
     const float* m = p.mat + b * kMatParams;
     float rough, specw, f0;
     bool skin;
-    vec3 alb = albedo_of(label, a, blotch, m, &rough, &specw, &f0, &skin);
+    vec3 alb = albedo_of(label, a, blotch, m, &rough, &specw, &f0, &skin, tex);
     vec3 v = normalize(pos * -1.f);
     if (dot(n, v) < 0.f) n = n * -1.f;  // two-sided: cut forearm ends, thin objects
     const float wrap = skin ? m[kSkinWrap] : 0.f;
@@ -226,7 +252,10 @@ struct ShadeOp {
       vec3 pos = load3(P + f[0] * 3) * w[0] + load3(P + f[1] * 3) * w[1] + load3(P + f[2] * 3) * w[2];
       vec3 n = normalize(load3(N + f[0] * 3) * w[0] + load3(N + f[1] * 3) * w[1] + load3(N + f[2] * 3) * w[2]);
       float blotch = w[0] * Bl[f[0]] + w[1] * Bl[f[1]] + w[2] * Bl[f[2]];
-      vec3 L = shade(p, b, pos, n, label, a, blotch);
+      vec3 texc;
+      const int tid = p.n_tex > 0 ? p.tex_id[b] : -1;
+      if (tid >= 0 && label <= 7) texc = texture_albedo(p, tid, t, w);
+      vec3 L = shade(p, b, pos, n, label, a, blotch, tid >= 0 && label <= 7 ? &texc : nullptr);
       rgb[col * 3] = encode_srgb(p.lin2srgb, L.x);
       rgb[col * 3 + 1] = encode_srgb(p.lin2srgb, L.y);
       rgb[col * 3 + 2] = encode_srgb(p.lin2srgb, L.z);

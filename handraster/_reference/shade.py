@@ -110,7 +110,43 @@ def ggx(n, v, l, rough, f0):
     return D * G * F / (4 * nv)
 
 
-def albedo(label, a, blotch, m):
+TEXMIX = 39
+
+
+def bilinear_rgba8_fixed(img, xf, yf):
+    """kernels/shade_common.h's fixed-point bilinear fetch, in Python integers: img [h, w, 4]
+    uint8, (xf, yf) 16.16 pixel coordinates (clamped to the edge); returns 4 bytes."""
+    h, w = img.shape[:2]
+    xf = min(max(int(xf), 0), (w - 1) << 16)
+    yf = min(max(int(yf), 0), (h - 1) << 16)
+    x0, y0 = xf >> 16, yf >> 16
+    x1, y1 = min(x0 + 1, w - 1), min(y0 + 1, h - 1)
+    fx, fy = (xf >> 8) & 0xFF, (yf >> 8) & 0xFF
+    out = []
+    for ch in range(4):
+        p00, p01, p10, p11 = (int(img[y0, x0, ch]), int(img[y0, x1, ch]), int(img[y1, x0, ch]), int(img[y1, x1, ch]))
+        r0 = (p00 * (256 - fx) + p01 * fx) >> 8
+        r1 = (p10 * (256 - fx) + p11 * fx) >> 8
+        out.append((r0 * (256 - fy) + r1 * fy) >> 8)
+    return out
+
+
+def texture_albedo(args, tid, t, w):
+    """Linear albedo of skin texture tid at triangle t's interpolated corner uv (shade.h)."""
+    c = args["uv_tri"][t].astype(np.float32)
+    u = np.float32(w[0] * c[0, 0] + w[1] * c[1, 0] + w[2] * c[2, 0])
+    v = np.float32(w[0] * c[0, 1] + w[1] * c[1, 1] + w[2] * c[2, 1])
+    u = u - np.floor(u)
+    h, wd = (int(x) for x in args["tex_hw"][tid])
+    o = int(args["tex_off"][tid])
+    img = args["tex"].view(np.uint8).reshape(-1, 4)[o:o + h * wd].reshape(h, wd, 4)
+    xf = np.floor((u * wd - 0.5) * 65536.0 + 0.5)
+    yf = np.floor(((1 - v) * h - 0.5) * 65536.0 + 0.5)
+    q = bilinear_rgba8_fixed(img, xf, yf)
+    return args["srgb2lin"][q[:3]].astype(np.float64)
+
+
+def albedo(label, a, blotch, m, tex=None):
     seed = int(m[SEED]) & 0xFFFFFFFF
     skin = label <= 6 or (label == 7 and m[FMODE] < 0.5)
     if skin:
@@ -118,6 +154,8 @@ def albedo(label, a, blotch, m):
         pw = pw * pw * (3 - 2 * pw)
         alb = m[BACK:BACK + 3] * (1 - pw) + m[PALM:PALM + 3] * pw
         alb = alb * blotch
+        if tex is not None:
+            alb = alb * (1 - m[TEXMIX]) + tex * m[TEXMIX]
         d = a[4] / 0.0012
         if d * d < 16:  # the kernel skips the negligible tail (exp(-16) ~ 1e-7)
             alb = alb * (1 - m[CREASE] * np.exp(-d * d) * (0.35 + 0.65 * pw) * (label <= 6))
@@ -145,9 +183,9 @@ def soft_clip(c):
     return np.where(c <= 0.8, np.maximum(c, 0), 0.8 + 0.2 * (1 - np.exp(-(c - 0.8) * 5)))
 
 
-def shade_pixel(args, b, pos, n, label, a, blotch):
+def shade_pixel(args, b, pos, n, label, a, blotch, tex=None):
     m = args["mat"][b].astype(np.float64)
-    alb, rough, specw, f0, skin = albedo(label, a, blotch, m)
+    alb, rough, specw, f0, skin = albedo(label, a, blotch, m, tex)
     v = -pos / np.linalg.norm(pos)
     if n @ v < 0:
         n = -n
@@ -241,7 +279,10 @@ def shade(args, H, W):
                         n = w @ args["nrm"][b, f].astype(np.float64)
                         n = n / np.linalg.norm(n)
                         blotch = w @ args["vblotch"][b, f].astype(np.float64)
-                        rgb[b, row, col] = encode(shade_pixel(args, b, pos, n, label, a, blotch), args["lin2srgb"])
+                        tid = int(args["tex_id"][b]) if "tex" in args and len(args["tex_off"]) else -1
+                        tex = texture_albedo(args, tid, t, w) if tid >= 0 and label <= 7 else None
+                        rgb[b, row, col] = encode(shade_pixel(args, b, pos, n, label, a, blotch, tex),
+                                                  args["lin2srgb"])
                         depth[b, row, col] = pos[2]
                         mask[b, row, col] = label
                         continue

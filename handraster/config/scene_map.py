@@ -17,28 +17,32 @@ from handraster.config.io import ConfigError
 # SceneConfig field -> YAML key
 SCENE_KEYS = {
     "resolution": "resolution", "model": "model.name", "right_ratio": "model.side_ratio_right",
-    "pose_source": "pose.source", "shape_std": "shape.std", "camera": "camera.sampler",
+    "pose_source": "pose.source", "pose_file": "pose.file", "pose_file_format": "pose.file_format",
+    "pose_file_flat_hand_mean": "pose.file_flat_hand_mean", "pose_file_order": "pose.file_order",
+    "pose_weights": "pose.weights", "pose_jitter_deg": "pose.jitter_deg",
+    "shape_std": "shape.std", "shape_dist": "shape.dist", "shape_clip": "shape.clip", "camera": "camera.sampler",
     "fov_deg": "camera.fov_deg", "distance_means": "camera.distance_means",
-    "distance_std": "camera.distance_std", "dataset_K": "camera.K_file", "views": "camera.views",
+    "distance_std": "camera.distance_std", "distance_weights": "camera.distance_weights",
+    "view_spread_deg": "camera.view_spread_deg", "dataset_K": "camera.K_file", "views": "camera.views",
     "near": "camera.near", "far": "camera.far", "center_jitter": "camera.center_jitter",
-    "lights": "lights.count", "vivid_light_prob": "lights.vivid_prob",
+    "lights": "lights.count", "light_types": "lights.types", "vivid_light_prob": "lights.vivid_prob",
     "light_intensity": "lights.intensity", "ambient": "lights.ambient", "exposure": "lights.exposure",
     "blotch_amp": "skin.blotch_amp", "crease": "skin.crease", "skin_roughness": "skin.roughness",
+    "skin_tone_range": "skin.tone_range", "skin_diversity": "skin.diversity",
+    "skin_texture_dir": "skin.texture_dir", "skin_procedural": "skin.procedural",
     "forearm": "forearm.enabled", "sleeve_prob": "forearm.sleeve_prob", "forearm_length": "forearm.length",
     "forearm_mean_color_prob": "forearm.mean_color_prob", "object_prob": "objects.prob",
     "object_size": "objects.size", "object_random_color_prob": "objects.random_color_prob",
+    "object_primitives": "objects.primitives", "object_mesh_dir": "objects.mesh_dir",
     "background_weights": "background.sources", "background_folder": "background.folder",
-    "hdri_folder": "background.hdri_dir", "background_depth": "background.depth",
+    "hdri_folder": "background.hdri_dir", "background_diversity": "background.diversity",
+    "background_depth": "background.depth",
     "on_bad_asset": "on_bad_asset", "write_vertices": "output.write_vertices",
 }
 
 # YAML keys the renderer does not read yet (their defaults describe what it does anyway).
-NOT_YET = ("model.flat_hand_mean", "pose.file", "pose.file_format", "pose.file_flat_hand_mean",
-           "pose.prior_checkpoint", "pose.weights", "pose.jitter_deg", "shape.dist", "shape.clip",
-           "camera.distance_weights", "camera.view_spread_deg", "lights.types", "skin.procedural",
-           "skin.texture_dir", "skin.tone_range", "skin.diversity", "objects.primitives",
-           "objects.mesh_dir", "objects.max_count", "background.diversity")
-RENDERER_POSE_SOURCES = ("anatomical", "library", "random")
+NOT_YET = ("model.flat_hand_mean", "pose.prior_checkpoint", "objects.max_count")
+RENDERER_POSE_SOURCES = ("anatomical", "library", "random", "file", "graspxl", "mixture")
 
 
 def _get(d: dict, dotted: str):
@@ -70,14 +74,31 @@ def scene_kwargs(cfg) -> dict:
     if cfg.pose.source not in RENDERER_POSE_SOURCES:
         problems.append(f"pose.source: value {cfg.pose.source!r} is not supported by the scene renderer "
                         f"yet; supported: {', '.join(RENDERER_POSE_SOURCES)}")
+    if cfg.pose.source == "mixture" and cfg.pose.weights.get("prior", 0) > 0:
+        problems.append("pose.weights: source 'prior' is not supported by the scene renderer yet "
+                        "(give it weight 0 or leave it out)")
+    if cfg.pose.source in ("file", "graspxl") or (cfg.pose.source == "mixture" and (
+            cfg.pose.weights.get("file", 0) > 0 or cfg.pose.weights.get("graspxl", 0) > 0)):
+        if cfg.pose.file is None:
+            problems.append(f"pose.file: a pose file is required for pose.source {cfg.pose.source!r}"
+                            + (" with a 'file'/'graspxl' weight" if cfg.pose.source == "mixture" else ""))
+    if cfg.camera.sampler == "dataset" and cfg.camera.K_file is None:
+        problems.append("camera.K_file: a JSON list of 3x3 intrinsics is required when camera.sampler "
+                        "is 'dataset' (e.g. FreiHAND's training_K.json)")
     if problems:
         raise ConfigError("\n".join(problems))
     kw = {f: _get(d, k) for f, k in SCENE_KEYS.items()}
+    kw["pose_weights"] = dict(cfg.pose.weights) if cfg.pose.source == "mixture" else None
+    if kw["pose_file_order"] == "auto":  # dataset-matched poses go with dataset-matched cameras
+        kw["pose_file_order"] = "sequential" if cfg.camera.sampler == "dataset" else "random"
+    if kw["distance_weights"] is not None:
+        kw["distance_weights"] = tuple(float(w) for w in kw["distance_weights"])
     src = cfg.background.sources
     kw["background_weights"] = tuple(float(src.get(n, 0.0)) for n in ("photo", "environment", "solid"))
     kw["dataset_K"] = load_K_file(cfg.camera.K_file) if cfg.camera.sampler == "dataset" else None
     for f in ("resolution", "fov_deg", "distance_means", "lights", "light_intensity", "ambient", "exposure",
-              "blotch_amp", "crease", "skin_roughness", "forearm_length", "object_size"):
+              "blotch_amp", "crease", "skin_roughness", "forearm_length", "object_size", "light_types",
+              "skin_tone_range", "object_primitives"):
         kw[f] = tuple(kw[f])
     return kw
 

@@ -52,6 +52,10 @@ class PoseConfig(Section):
     weights: Dict[str, float] = Field(
         default_factory=lambda: {"anatomical": 0.7, "library": 0.3},
         description="mixture weights per source (source 'mixture' only); non-negative, sum > 0")
+    file_order: Literal["auto", "random", "sequential"] = Field(
+        "auto", description="which pose.file entry a scene uses: 'sequential' = scene s takes entry "
+        "s % N (dataset-matched; with camera.sampler 'dataset' also K s % N), 'random' = a seeded "
+        "draw; 'auto' = sequential when camera.sampler is 'dataset' (synfrei-like), else random")
     jitter_deg: float = Field(0.0, ge=0.0, le=90.0,
                               description="Gaussian jitter (std, degrees) added to every joint angle")
 
@@ -84,7 +88,9 @@ class CameraConfig(Section):
     distance_weights: Optional[List[float]] = Field(None, description="mixture weights (default equal)")
     views: int = Field(1, ge=1, le=16, description="views per scene (AnyHand uses 2); sample i is "
                        "view i % views of scene i // views")
-    view_spread_deg: float = Field(30.0, ge=0.0, le=180.0, description="max angle between views of a scene")
+    view_spread_deg: float = Field(30.0, ge=0.0, le=180.0, description="views after a scene's first "
+                                   "look from within this angle (degrees) of the first view's direction "
+                                   "(AnyHand's second view); 180 = independent directions")
     K_file: Optional[str] = Field(None, description="JSON list of 3x3 K matrices (sampler 'dataset')")
     center_jitter: float = Field(0.25, ge=0.0, le=1.0, description="hand centre offset in the "
                                  "image, fraction of the free margin")
@@ -120,7 +126,8 @@ class CameraConfig(Section):
 class LightsConfig(Section):
     count: List[int] = Field([1, 5], description="number of lights [min, max]")
     types: List[Literal["point", "directional", "spot", "ambient"]] = Field(
-        ["point", "directional"], description="light types drawn from")
+        ["point", "directional", "spot"], description="light types drawn from (weights directional "
+        "0.5, point 0.3, spot 0.2, ambient 0.15, renormalised); 'ambient' adds uniform light")
     vivid_prob: float = Field(0.15, ge=0.0, le=1.0, description="probability that a light is coloured")
     intensity: List[float] = Field([1.5, 4.0], description="light intensity range [min, max]")
     ambient: List[float] = Field([0.3, 1.0], description="ambient strength range [min, max] "
@@ -146,8 +153,10 @@ class SkinConfig(Section):
     procedural: bool = Field(True, description="use procedural skin textures")
     texture_dir: Optional[str] = Field(None, description="folder of skin texture images (UV maps)")
     tone_range: List[float] = Field([0.0, 1.0], description="skin tone range, 0 lightest .. 1 darkest")
-    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the texture pool used "
-                             "(ablation: 0.05 / 0.25 / 0.5)")
+    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the skin pool used "
+                             "(ablation: 0.05 / 0.25 / 0.5): below 1, skins come from a fixed pool "
+                             "of 200 procedural skin parameter sets (tone, blotches, creases...), "
+                             "first fraction only; 1 = drawn afresh per scene")
     blotch_amp: List[float] = Field([0.03, 0.12], description="procedural skin blotch amplitude range")
     crease: List[float] = Field([0.15, 0.45], description="procedural skin crease strength range")
     roughness: List[float] = Field([0.35, 0.6], description="skin roughness range")
@@ -177,8 +186,9 @@ class ForearmConfig(Section):
 
 class ObjectsConfig(Section):
     prob: float = Field(0.3, ge=0.0, le=1.0, description="probability of an occluding/held object")
-    primitives: List[Literal["box", "sphere", "cylinder", "capsule"]] = Field(
-        ["box", "sphere", "cylinder"], description="primitive shapes drawn from")
+    primitives: List[Literal["box", "cylinder", "sphere", "capsule", "torus"]] = Field(
+        ["box", "cylinder", "sphere", "capsule", "torus"], description="primitive shapes drawn from "
+        "(equally likely with the mesh_dir meshes); may be empty when mesh_dir is set")
     mesh_dir: Optional[str] = Field(None, description="folder of object meshes (.obj/.ply/.glb)")
     max_count: int = Field(2, ge=1, le=8, description="max objects per scene")
     size: List[float] = Field([0.03, 0.08], description="object size range, metres")
@@ -203,8 +213,9 @@ class BackgroundConfig(Section):
                                   "None = the built-in photos")
     hdri_dir: Optional[str] = Field(None, description="folder of equirectangular Radiance .hdr / .exr "
                                     "maps; None = built-in procedural environments")
-    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the background pool used "
-                             "(ablation: 0.05 / 0.25 / 0.5)")
+    diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the photo and "
+                             "environment pools used, first files in sorted order, at least one "
+                             "each (ablation: 0.05 / 0.25 / 0.5); solid colours are not restricted")
     depth: float = Field(0.0, ge=0.0, le=100.0, description="depth of a constant background plane, "
                          "metres (0 = backgrounds have no depth)")
 

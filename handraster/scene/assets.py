@@ -69,6 +69,21 @@ class SceneAssets:
         if len(self.photos) == 0:
             w[0] = 0
         self.bg_weights = w / w.sum()
+        # background.diversity (gap paper's 5/25/50 % ablations): only the first fraction of each
+        # pool (in the pool's sorted file order) is ever drawn; at least one image each
+        frac = float(getattr(cfg, "background_diversity", 1.0))
+        self.n_photos = max(1, int(np.ceil(frac * len(self.photos)))) if len(self.photos) else 0
+        self.n_envs = max(1, int(np.ceil(frac * len(self.envs)))) if len(self.envs) else 0
+        # skin textures (skin.texture_dir): packed like the photos; skin.diversity keeps the
+        # first fraction (sorted file order), at least one
+        self.n_textures = 0
+        if getattr(cfg, "skin_texture_dir", None):
+            tex = ImagePool.from_folder(cfg.skin_texture_dir, on_bad=on_bad)
+            if len(tex) == 0:
+                from handraster.scene.errors import AssetError
+                raise AssetError(cfg.skin_texture_dir, "holds no usable texture image", "skin texture")
+            self.tex_rgba, self.tex_off, self.tex_hw = pack_rgba(tex, max_side=1024)
+            self.n_textures = max(1, int(np.ceil(cfg.skin_diversity * len(tex))))
 
     def _env(self, n):
         h, w = self.envs.sizes[n]
@@ -84,12 +99,12 @@ class SceneAssets:
         out = dict(mode=mode, id=0, affine=np.zeros((2, 3), np.float32), param=np.zeros(8, np.float32),
                    env_rot=np.eye(3, dtype=np.float32), sh_rot=np.eye(3, dtype=np.float32))
         if mode == 0:
-            n = int(rng.integers(len(self.photos)))
+            n = int(rng.integers(self.n_photos))
             out["id"] = n
             out["affine"] = sample_background_affine(rng, tuple(self.pool_hw[n]), hw).astype(np.float32)
             out["sh"] = self.photo_sh[n]
         elif mode == 1:
-            n = int(rng.integers(len(self.envs)))
+            n = int(rng.integers(self.n_envs))
             out["id"] = n
             R = _rot_y(rng.uniform(0, 2 * np.pi)) @ _rot_x(rng.uniform(-0.5, 0.5)) @ _CAM_TO_ENV
             out["env_rot"] = R.astype(np.float32)

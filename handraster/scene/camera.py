@@ -56,9 +56,30 @@ def random_direction(rng: np.random.Generator) -> np.ndarray:
 
 
 def sample_anyhand_distance(rng: np.random.Generator, means=(0.6, 0.7, 1.0), std=0.1,
-                            lo: float = 0.25) -> float:
-    """AnyHand's hand-camera distance: a mixture of normals (equal weights), clipped below."""
-    return float(max(lo, rng.normal(means[rng.integers(len(means))], std)))
+                            lo: float = 0.25, weights=None) -> float:
+    """AnyHand's hand-camera distance: a mixture of normals (equal weights unless `weights`,
+    one non-negative weight per mean), clipped below."""
+    if weights is None:
+        k = rng.integers(len(means))
+    else:
+        w = np.asarray(weights, np.float64)
+        k = rng.choice(len(means), p=w / w.sum())
+    return float(max(lo, rng.normal(means[k], std)))
+
+
+def direction_in_cap(rng: np.random.Generator, axis: np.ndarray, max_angle: float) -> np.ndarray:
+    """Unit vector uniform on the spherical cap of angular radius `max_angle` (radians) around
+    the unit vector `axis` (cos of the angle uniform in [cos max_angle, 1])."""
+    a = np.asarray(axis, np.float64)
+    a = a / np.linalg.norm(a)
+    cos_t = rng.uniform(np.cos(max_angle), 1.0)
+    phi = rng.uniform(0, 2 * np.pi)
+    tmp = np.array([1.0, 0.0, 0.0]) if abs(a[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    u = _cross(a, tmp)
+    u /= np.linalg.norm(u)
+    v = _cross(a, u)
+    sin_t = np.sqrt(max(0.0, 1 - cos_t * cos_t))
+    return cos_t * a + sin_t * (np.cos(phi) * u + np.sin(phi) * v)
 
 
 def frame_hand(points_cam: np.ndarray, K: np.ndarray, width: int, height: int,

@@ -2,6 +2,7 @@
 anything is rendered. The dataset generator's YAML config maps onto this (config/ module)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from typing import Optional, Tuple
 
@@ -20,13 +21,23 @@ class SceneConfig:
     resolution: Tuple[int, int] = (256, 256)          # (H, W) pixels
     model: str = "default"                           # "default" or a MANO file/folder
     right_ratio: float = 0.5                         # probability of a right hand
-    pose_source: str = "anatomical"                  # anatomical | library | random
+    pose_source: str = "anatomical"                  # anatomical | library | random | file | graspxl | mixture
+    pose_file: Optional[str] = None                  # MANO params file (scene/pose_source.py)
+    pose_file_format: str = "auto"                   # auto | freihand | npz | graspxl
+    pose_file_flat_hand_mean: bool = False           # file poses relative to the flat hand (else MANO's mean)
+    pose_file_order: str = "random"                  # random | sequential (scene s uses entry s % N)
+    pose_weights: Optional[dict] = None              # source -> weight, for pose_source "mixture"
+    pose_jitter_deg: float = 0.0                     # Gaussian jitter (std, deg) on every pose value
     shape_std: float = 1.0                           # betas ~ N(0, shape_std^2)
+    shape_dist: str = "normal"                       # normal | uniform (half-width shape_std) | zero
+    shape_clip: float = 3.0                          # betas clipped to [-clip, clip]
     # camera (AnyHand): FOV uniform in fov_deg, distance from a normal mixture, any direction
     camera: str = "anyhand"                          # anyhand | dataset
     fov_deg: Tuple[float, float] = (30.0, 40.0)
     distance_means: Tuple[float, ...] = (0.6, 0.7, 1.0)
     distance_std: float = 0.1
+    distance_weights: Optional[Tuple[float, ...]] = None  # mixture weights of distance_means (None: equal)
+    view_spread_deg: float = 180.0                   # views 1.. lie within this angle of view 0
     dataset_K: Optional[object] = None               # [N, 3, 3] intrinsics for camera="dataset"
     views: int = 1                                   # views per scene (AnyHand: 2)
     near: float = 0.05
@@ -34,6 +45,7 @@ class SceneConfig:
     center_jitter: float = 0.25                      # hand centre offset, fraction of the free margin
     # lights
     lights: Tuple[int, int] = (1, 5)
+    light_types: Tuple[str, ...] = ("point", "directional", "spot")  # + "ambient" (uniform light)
     vivid_light_prob: float = 0.15
     light_intensity: Tuple[float, float] = (1.5, 4.0)
     ambient: Tuple[float, float] = (0.3, 1.0)        # ambient strength (fraction of the background's)
@@ -42,6 +54,10 @@ class SceneConfig:
     blotch_amp: Tuple[float, float] = (0.03, 0.12)
     crease: Tuple[float, float] = (0.15, 0.45)
     skin_roughness: Tuple[float, float] = (0.35, 0.6)
+    skin_tone_range: Tuple[float, float] = (0.0, 1.0)  # 0 lightest .. 1 darkest (ITA 72 .. -65 deg)
+    skin_diversity: float = 1.0                      # < 1: a fixed pool of skin sets, first fraction used
+    skin_texture_dir: Optional[str] = None           # UV skin textures (models with uvs + faces_uv)
+    skin_procedural: bool = True                     # False: every skin textured (needs skin_texture_dir)
     # forearm
     forearm: bool = True
     sleeve_prob: float = 0.3
@@ -51,10 +67,13 @@ class SceneConfig:
     object_prob: float = 0.3
     object_size: Tuple[float, float] = (0.03, 0.08)  # metres
     object_random_color_prob: float = 1.0
+    object_primitives: Tuple[str, ...] = ("box", "cylinder", "sphere", "capsule", "torus")
+    object_mesh_dir: Optional[str] = None            # user meshes (scene/meshes.load_mesh) added to the set
     # backgrounds: weights of photo / environment / solid
     background_weights: Tuple[float, float, float] = (0.7, 0.25, 0.05)
     background_folder: Optional[str] = None
     hdri_folder: Optional[str] = None
+    background_diversity: float = 1.0                # fraction of the photo / environment pools used
     background_depth: float = 0.0                    # constant background plane (m), 0 = none
     on_bad_asset: str = "error"                      # error | skip
     write_vertices: bool = False
@@ -66,9 +85,49 @@ class SceneConfig:
         H, W = self.resolution
         _check(16 <= H <= 4096 and 16 <= W <= 4096, "resolution", self.resolution, "(H, W) with 16 <= H, W <= 4096")
         _check(0.0 <= self.right_ratio <= 1.0, "right_ratio", self.right_ratio, "a probability in [0, 1]")
-        _check(self.pose_source in ("anatomical", "library", "random"), "pose_source", self.pose_source,
-               "anatomical, library or random")
+        sources = ("anatomical", "library", "random", "file", "graspxl", "mixture")
+        _check(self.pose_source in sources, "pose_source", self.pose_source, ", ".join(sources))
+        w = self.pose_weights or {}
+        _check(self.pose_source != "mixture" or (
+            set(w) <= set(sources[:5]) and min(w.values(), default=-1) >= 0 and sum(w.values()) > 0),
+            "pose_weights", self.pose_weights,
+            f"non-negative weights of {', '.join(sources[:5])} with a positive sum (pose_source 'mixture')")
+        needs_file = self.pose_source in ("file", "graspxl") or (
+            self.pose_source == "mixture" and (w.get("file", 0) > 0 or w.get("graspxl", 0) > 0))
+        _check(not needs_file or (self.pose_file is not None and os.path.exists(os.fspath(self.pose_file))),
+               "pose_file", self.pose_file, "an existing pose file or folder for the file/graspxl pose source")
+        _check(self.pose_file_format in ("auto", "freihand", "npz", "graspxl"), "pose_file_format",
+               self.pose_file_format, "auto, freihand, npz or graspxl")
+        _check(self.pose_file_order in ("random", "sequential"), "pose_file_order", self.pose_file_order,
+               "random or sequential")
+        _check(0.0 <= self.pose_jitter_deg <= 90.0, "pose_jitter_deg", self.pose_jitter_deg, "in [0, 90] degrees")
         _check(0.0 <= self.shape_std <= 3.0, "shape_std", self.shape_std, "in [0, 3]")
+        _check(self.shape_dist in ("normal", "uniform", "zero"), "shape_dist", self.shape_dist,
+               "normal, uniform or zero")
+        _check(0.0 < self.shape_clip <= 10.0, "shape_clip", self.shape_clip, "in (0, 10]")
+        dw = self.distance_weights
+        _check(dw is None or (len(dw) == len(self.distance_means) and min(dw) >= 0 and sum(dw) > 0),
+               "distance_weights", dw, "one non-negative weight per distance mean, positive sum")
+        _check(0.0 <= self.view_spread_deg <= 180.0, "view_spread_deg", self.view_spread_deg, "in [0, 180] degrees")
+        _check(len(self.light_types) > 0 and set(self.light_types) <= {"point", "directional", "spot", "ambient"}
+               and set(self.light_types) != {"ambient"}, "light_types", self.light_types,
+               "a non-empty subset of point, directional, spot, ambient with at least one non-ambient type")
+        lo, hi = self.skin_tone_range
+        _check(0.0 <= lo <= hi <= 1.0, "skin_tone_range", self.skin_tone_range, "0 <= min <= max <= 1")
+        _check(self.skin_texture_dir is None or os.path.isdir(os.fspath(self.skin_texture_dir)),
+               "skin_texture_dir", self.skin_texture_dir, "an existing folder of texture images")
+        _check(self.skin_procedural or self.skin_texture_dir is not None, "skin_procedural", self.skin_procedural,
+               "True unless skin_texture_dir gives textures")
+        for key in ("skin_diversity", "background_diversity"):
+            v = getattr(self, key)
+            _check(0.0 < v <= 1.0, key, v, "a fraction in (0, 1]")
+        from handraster.scene.meshes import PRIMITIVES
+        _check(set(self.object_primitives) <= set(PRIMITIVES) and len(set(self.object_primitives)) == len(
+            self.object_primitives) and (len(self.object_primitives) > 0 or self.object_mesh_dir is not None),
+            "object_primitives", self.object_primitives,
+            f"distinct names from {PRIMITIVES} (may be empty only with object_mesh_dir)")
+        _check(self.object_mesh_dir is None or os.path.isdir(os.fspath(self.object_mesh_dir)),
+               "object_mesh_dir", self.object_mesh_dir, "an existing folder of meshes")
         _check(self.camera in ("anyhand", "dataset"), "camera", self.camera, "anyhand or dataset")
         _check(1.0 < self.fov_deg[0] <= self.fov_deg[1] < 170.0, "fov_deg", self.fov_deg,
                "increasing, within (1, 170) degrees")

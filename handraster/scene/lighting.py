@@ -30,12 +30,28 @@ def light_color(rng: np.random.Generator, vivid_prob: float) -> np.ndarray:
     return kelvin_to_rgb(rng.uniform(2700, 7500))
 
 
-def sample_lights(rng: np.random.Generator, cfg, target_cam: np.ndarray):
-    """(lights [5, 12] float32, count) in the camera frame around the hand at `target_cam`.
+_TYPE_P = {"directional": 0.5, "point": 0.3, "spot": 0.2, "ambient": 0.15}
+_KIND = {"directional": 0, "point": 1, "spot": 2, "ambient": 3}
 
-    1-5 lights; directional (50%), point (30%) or spot (20%); each comes from the camera's side
-    of the hand more often than from behind it (a key light from behind leaves a dark hand)."""
+
+def sample_lights(rng: np.random.Generator, cfg, target_cam: np.ndarray):
+    """(lights [5, 12] float32, count, ambient_rgb [3]) in the camera frame around the hand
+    at `target_cam`.
+
+    1-5 lights of cfg.light_types: directional (weight 0.5), point (0.3), spot (0.2), ambient
+    (0.15), renormalised over the allowed types; each comes from the camera's side of the hand
+    more often than from behind it (a key light from behind leaves a dark hand). An ambient
+    light is no kernel light: its colour (its irradiance share, linear RGB) is returned in
+    ambient_rgb and added to the view's SH ambient as a uniform environment of radiance
+    ambient_rgb / pi (so it gives the irradiance a directional light of that colour gives a
+    surface facing it); `count` counts kernel lights only."""
     n = int(rng.integers(cfg.lights[0], cfg.lights[1] + 1))
+    types = [t for t in ("directional", "point", "spot", "ambient") if t in cfg.light_types]
+    default_types = types == ["directional", "point", "spot"]
+    tp = np.array([_TYPE_P[t] for t in types])
+    tp /= tp.sum()
+    ambient_rgb = np.zeros(3, np.float32)
+    slot = 0
     L = np.zeros((MAX_LIGHTS, N_LIGHT_PARAMS), np.float32)
     total = rng.uniform(*cfg.light_intensity)
     share = rng.dirichlet(np.full(n, 1.5)) * total
@@ -45,21 +61,25 @@ def sample_lights(rng: np.random.Generator, cfg, target_cam: np.ndarray):
         d /= np.linalg.norm(d)
         if np.dot(d, to_cam) < 0 and rng.random() < 0.75:
             d = d - 2 * np.dot(d, to_cam) * to_cam  # reflect to the camera's hemisphere
-        kind = rng.choice(3, p=[0.5, 0.3, 0.2])
+        kind = int(rng.choice(3, p=[0.5, 0.3, 0.2])) if default_types else _KIND[types[rng.choice(len(types), p=tp)]]
         color = light_color(rng, cfg.vivid_light_prob) * share[k]
-        L[k, 0] = kind
-        L[k, 7:10] = -d  # travels from the light towards the hand
+        if kind == 3:
+            ambient_rgb += (color).astype(np.float32)
+            continue
+        L[slot, 0] = kind
+        L[slot, 7:10] = -d  # travels from the light towards the hand
         if kind == 0:
-            L[k, 1:4] = color
+            L[slot, 1:4] = color
         else:
             dist = rng.uniform(0.4, 2.0)
-            L[k, 4:7] = target_cam + d * dist
-            L[k, 1:4] = color * dist * dist  # same irradiance at the hand as a directional light
+            L[slot, 4:7] = target_cam + d * dist
+            L[slot, 1:4] = color * dist * dist  # same irradiance at the hand as a directional light
             if kind == 2:
                 outer = np.radians(rng.uniform(15, 45))
-                L[k, 10] = np.cos(outer)
-                L[k, 11] = np.cos(outer * rng.uniform(0.5, 0.9))
-    return L, n
+                L[slot, 10] = np.cos(outer)
+                L[slot, 11] = np.cos(outer * rng.uniform(0.5, 0.9))
+        slot += 1
+    return L, slot, ambient_rgb
 
 
 # Irradiance SH coefficient of a constant radiance L: E = pi L everywhere, c0 Y00 = pi L.

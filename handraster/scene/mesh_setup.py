@@ -3,8 +3,12 @@ superset of occluder meshes (every sample carries all of them; the unused ones c
 a point and cover no pixel), with the static arrays the native stages need."""
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
+from handraster.scene.lighting import constant_sh
 from handraster.scene.vertex_attributes import part_labels, vertex_attributes, vertex_face_adjacency
 
 
@@ -15,6 +19,35 @@ def _rodrigues(r):
     k = r / t
     Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
     return np.eye(3) + np.sin(t) * Kx + (1 - np.cos(t)) * Kx @ Kx
+
+
+def srgb2lin_lut() -> np.ndarray:
+    """float32 [256]: sRGB byte -> linear 0..1 (IEC 61966-2-1), for skin textures."""
+    x = np.arange(256) / 255.0
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def occluder_meshes(cfg) -> list:
+    """The occluder set: cfg.object_primitives (in that order) then the meshes of
+    cfg.object_mesh_dir (sorted by name; load_mesh). A bad mesh file raises AssetError naming
+    it, or is skipped (a warning) with on_bad_asset 'skip'."""
+    from handraster.scene.errors import AssetError
+    from handraster.scene.meshes import load_mesh, primitive
+    out = [primitive(n) for n in cfg.object_primitives]
+    if cfg.object_mesh_dir is not None:
+        exts = (".obj", ".ply", ".glb", ".gltf", ".stl", ".off")
+        files = sorted(f for f in os.listdir(cfg.object_mesh_dir) if f.lower().endswith(exts))
+        for f in files:
+            try:
+                out.append(load_mesh(os.path.join(cfg.object_mesh_dir, f)))
+            except AssetError as e:
+                if cfg.on_bad_asset != "skip":
+                    raise
+                warnings.warn(f"skipping {e}")
+        if not out:
+            raise AssetError(cfg.object_mesh_dir, "holds no usable mesh (.obj/.ply/.glb/.gltf/.stl/.off) "
+                             "and no primitives are enabled", "mesh")
+    return out
 
 
 class SceneMesh:
@@ -36,8 +69,8 @@ class SceneMesh:
         # are covered to a few millimetres at a fraction of the cost
         self.frame_ids = np.unique(np.concatenate([self.hand_ids[::8], model.tip_ids]))
         # occluders
-        from handraster.scene.meshes import primitive, superset
-        self.object_meshes = [primitive(n) for n in ("box", "cylinder", "sphere", "capsule", "torus")]
+        self.object_meshes = occluder_meshes(cfg)
+        from handraster.scene.meshes import superset
         ov, of, _, ouv, vr, fr = superset(self.object_meshes)
         self.obj_vertices = ov.astype(np.float32)
         self.obj_vranges = vr
@@ -50,20 +83,17 @@ class SceneMesh:
         self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
         self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
         self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
-        self._library = None
-
-    # ----- poses ---------------------------------------------------------------------------
-    def pose_sampler(self, rng: np.random.Generator) -> np.ndarray:
-        """hand_pose [45] (axis-angle, flat-hand relative) for one scene."""
-        src = self.cfg.pose_source
-        if src == "random":
-            return (rng.normal(size=45) * 0.25).astype(np.float32)
-        from handraster import poses
-        if src == "library":
-            names = list(poses.POSES)
-            base = poses.get_pose(names[rng.integers(len(names))])
-            return (np.asarray(base, np.float32).reshape(45) + rng.normal(size=45).astype(np.float32) * 0.05)
-        return np.asarray(poses.sample_anatomical(1, rng), np.float32).reshape(45)
+        self.uv_tri = None
+        if cfg.skin_texture_dir is not None:  # per-face-corner uvs (faces_uv indexes uvs, not vertices)
+            if model.uvs is None or model.faces_uv is None or len(model.faces_uv) != len(model.faces):
+                from handraster.scene.config import ConfigError
+                raise ConfigError(f"skin_texture_dir: model '{model.name}' has no texture coordinates "
+                                  "(uvs + faces_uv for every face); textures cannot be mapped")
+            uv = np.zeros((len(self.faces), 3, 2), np.float32)
+            uv[: len(model.faces)] = np.asarray(model.uvs, np.float32)[np.asarray(model.faces_uv)]
+            self.uv_tri = uv
+        from handraster.scene.pose_source import ScenePoses
+        self.poses = ScenePoses(cfg, model)
 
     # ----- occluders -----------------------------------------------------------------------
     def place_objects(self, hand_verts: np.ndarray, objects, views) -> np.ndarray:
@@ -114,21 +144,30 @@ class SceneMesh:
             else:
                 m[17:20], m[20:23], m[23] = fa["color_a"], fa["color_b"], fa["pattern"]
             m[24] = fa["freq"]
-            m[25] = fa["length"] if fa["enabled"] else -1.0
+            # no forearm: cut at the wrist (the hand's forearm coordinate is 0; -1 dropped every fragment)
+            m[25] = fa["length"] if fa["enabled"] else 0.0
             if ob is not None:
                 m[26:29], m[29:32] = ob["color_a"], ob["color_b"]
                 m[32], m[33], m[34] = ob["pattern"], ob["freq"], ob["roughness"]
             m[35] = v["exposure"]
             m[36:39] = sk["sss_tint"]
+            m[39] = 1.0 if sk.get("texture", -1) >= 0 else 0.0
             lights[b], nl[b] = v["lights"], v["n_lights"]
             bg = v["background"]
             sh[b] = bg["sh"] * v["ambient"]
+            if v["ambient_light"].any():  # "ambient" lights: a uniform environment (lighting.py)
+                sh[b] += constant_sh(v["ambient_light"] / np.pi)
             sh_rot[b], env_rot[b] = bg["sh_rot"], bg["env_rot"]
             mode[b], bid[b], aff[b], bpar[b] = bg["mode"], bg["id"], bg["affine"], bg["param"]
             bpar[b, 4] = self.cfg.background_depth
         Kinv = np.linalg.inv(np.stack([v["K"] for v in views]).astype(np.float64)).astype(np.float32)
         ph, eh = assets.photos, assets.envs
-        return dict(vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=lights, nlights=nl, sh=sh,
+        tex = {}
+        if assets.n_textures and self.uv_tri is not None:
+            tex = dict(tex=assets.tex_rgba, tex_off=assets.tex_off, tex_hw=assets.tex_hw, uv_tri=self.uv_tri,
+                       tex_id=np.array([s["skin"].get("texture", -1) for s in scenes], np.int32),
+                       srgb2lin=srgb2lin_lut())
+        return dict(**tex, vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=lights, nlights=nl, sh=sh,
                     sh_rot=sh_rot, bg_mode=mode, bg_id=bid, bg_affine=aff, bg_param=bpar, Kinv=Kinv,
                     env_rot=env_rot, pool=assets.pool_rgba, pool_off=assets.pool_off,
                     pool_hw=assets.pool_hw, env=eh.data, env_off=eh.offsets.astype(np.int64),

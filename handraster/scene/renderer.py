@@ -50,7 +50,8 @@ class Renderer:
         for i in np.asarray(indices, np.int64):
             s, v = int(i) // cfg.views, int(i) % cfg.views
             if s not in scenes:
-                scenes[s] = sample_scene(cfg, seed, s, self.mesh.pose_sampler, self.mesh.n_objects)
+                scenes[s] = sample_scene(cfg, seed, s, self.mesh.poses, self.mesh.n_objects,
+                                         self.assets.n_textures)
             out.append((int(i), s, v, scenes[s]))
         return out
 

@@ -1,0 +1,121 @@
+"""Scene pose sources: the renderer's per-scene hand pose from the built-in samplers
+(anatomical, library, random), a file of MANO parameters (FreiHAND training_mano.json, a MANO
+npz, a HaMeR npz, GraspXL recordings) or a weighted mixture of these, plus Gaussian jitter.
+
+Conventions (what ScenePoses.draw returns): hand_pose [45] float32 axis-angle relative to the
+FLAT hand of the right model (the renderer loads its model with flat_hand_mean=True), and, for
+file poses, the file's global_orient [3] and (with a MANO model only) betas; None otherwise.
+
+File poses (handraster.poses.read_poses; sources.py's PoseSet):
+  * left-hand entries were mirrored into right-hand parameters on reading (was_left). With
+    random draws the renderer's own side choice (right_ratio) decides the side; with
+    sequential draws (dataset-matched) the entry's own side is kept.
+  * which mean the poses are relative to: HaMeR npz (flat), GraspXL (MANO's mean) and npz
+    files that carry mean_relative / flat_hand_mean say so themselves; FreiHAND json and npz
+    files that do not say follow pose.file_flat_hand_mean (False = MANO's mean, FreiHAND's).
+    Mean-relative poses are made flat by adding the renderer model's hands_mean. The built-in
+    hand has no hands_mean: its mean is taken as the flat hand (zero), which is exactly the
+    inverse of the FreiHAND export of that model (output.freihand_mean_relative writes flat
+    poses for it); real FreiHAND poses then show MANO's mean curl missing (a relaxed hand
+    renders slightly more open). Use a MANO model (model.name) for faithful FreiHAND poses.
+  * betas from the file are used only with a MANO-format model file (the built-in hand's shape
+    space is not MANO's); otherwise betas come from the shape.* distribution.
+  * order "sequential": scene s uses entry s % N (dataset-matched, the synfrei-like preset);
+    "random": an entry drawn from the scene's generator.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+MIXTURE_SOURCES = ("anatomical", "library", "random", "file", "graspxl")
+
+
+def load_pose_file(path, fmt: str = "auto", flat_hand_mean: bool = False):
+    """PoseSet of a pose file (see the module docstring for which mean applies). fmt: auto |
+    freihand | npz | graspxl (a .npy recording or a folder of them). ValueError/OSError on a
+    file that cannot be read."""
+    from handraster.poses.sources import (PoseSet, read_freihand_mano, read_graspxl, read_poses)
+    from dataclasses import replace
+    p = Path(path)
+    if fmt == "graspxl" or (fmt == "auto" and (p.is_dir() or p.suffix == ".npy")):
+        files = sorted(p.glob("**/*.npy")) if p.is_dir() else [p]
+        if not files:
+            raise ValueError(f"{p}: no GraspXL .npy recordings")
+        sets = [read_graspxl(f) for f in files]
+        cat = lambda k: np.concatenate([getattr(s, k) for s in sets])  # noqa: E731
+        tr = None if any(s.transl is None for s in sets) else cat("transl")
+        return PoseSet(hand_pose=cat("hand_pose"), global_orient=cat("global_orient"), transl=tr,
+                       mean_relative=True, source=f"graspxl:{p.name}")
+    if fmt == "freihand" or (fmt == "auto" and p.suffix == ".json"):
+        ps = read_freihand_mano(p)
+        return replace(ps, mean_relative=not flat_hand_mean)
+    return read_poses(p, mean_relative=not flat_hand_mean)
+
+
+class ScenePoses:
+    """Per-scene pose draws for a SceneConfig and the renderer's (flat_hand_mean=True) model."""
+
+    def __init__(self, cfg, model):
+        self.cfg = cfg
+        self.model = model
+        self.file = None
+        src = cfg.pose_source
+        weights = dict(cfg.pose_weights or {}) if src == "mixture" else {src: 1.0}
+        self.names = [k for k in MIXTURE_SOURCES if weights.get(k, 0) > 0]
+        w = np.array([weights[k] for k in self.names], np.float64)
+        self.p = w / w.sum()
+        if "file" in self.names or "graspxl" in self.names:
+            fmt = "graspxl" if src == "graspxl" else cfg.pose_file_format
+            try:
+                ps = load_pose_file(cfg.pose_file, fmt, cfg.pose_file_flat_hand_mean)
+            except (OSError, ValueError, KeyError) as e:
+                from handraster.scene.config import ConfigError
+                raise ConfigError(f"pose_file: value {str(cfg.pose_file)!r} cannot be read as "
+                                  f"{fmt} MANO parameters ({e})") from None
+            if len(ps) == 0:
+                from handraster.scene.config import ConfigError
+                raise ConfigError(f"pose_file: value {str(cfg.pose_file)!r} holds no poses")
+            mean = model.hands_mean if model.hands_mean is not None else np.zeros(45, np.float32)
+            self.file = ps.to_flat(mean)
+            self.use_betas = ps.betas is not None and str(cfg.model) not in ("default", "default-left")
+        self._library = None
+
+    def _builtin(self, name: str, rng: np.random.Generator) -> np.ndarray:
+        from handraster import poses
+        if name == "random":
+            return (rng.normal(size=45) * 0.25).astype(np.float32)
+        if name == "library":
+            names = list(poses.POSES)
+            base = poses.get_pose(names[rng.integers(len(names))])
+            return np.asarray(base, np.float32).reshape(45) + rng.normal(size=45).astype(np.float32) * 0.05
+        return np.asarray(poses.sample_anatomical(1, rng), np.float32).reshape(45)
+
+    def draw(self, rng: np.random.Generator, scene: int) -> dict:
+        """dict(hand_pose [45] f32 flat-relative, global_orient [3] or None, betas or None,
+        was_left bool or None, entry int or None) for scene ``scene``."""
+        name = self.names[0] if len(self.names) == 1 else self.names[rng.choice(len(self.names), p=self.p)]
+        out = dict(global_orient=None, betas=None, was_left=None, entry=None)
+        if name in ("file", "graspxl"):
+            N = len(self.file)
+            k = scene % N if self.cfg.pose_file_order == "sequential" else int(rng.integers(N))
+            out.update(hand_pose=self.file.hand_pose[k].copy(), global_orient=self.file.global_orient[k].copy(),
+                       was_left=bool(self.file.was_left[k]), entry=int(k))
+            if self.use_betas:
+                b = np.zeros(10, np.float32)
+                fb = self.file.betas[k][:10]
+                b[: len(fb)] = fb
+                out["betas"] = b
+        else:
+            out["hand_pose"] = self._builtin(name, rng)
+        if self.cfg.pose_jitter_deg > 0:
+            out["hand_pose"] = out["hand_pose"] + (
+                rng.normal(size=45) * np.radians(self.cfg.pose_jitter_deg)).astype(np.float32)
+        out["hand_pose"] = np.asarray(out["hand_pose"], np.float32)
+        return out
+
+
+def pose_file_exists(path) -> bool:
+    return path is not None and os.path.exists(os.fspath(path))
