@@ -25,6 +25,8 @@ from typing import Optional
 
 import numpy as np
 
+from handraster.models.rotations import rodrigues  # noqa: F401  (re-exported)
+
 from handraster.data.schema import ARRAY_FIELDS
 
 IMAGE_FIELDS = ("rgb", "depth", "mask")
@@ -56,18 +58,6 @@ def labels_from_json(data: bytes) -> dict:
         if k in d:
             out[k] = d[k]
     return out
-
-
-def rodrigues(aa: np.ndarray) -> np.ndarray:
-    """Axis-angle [..., 3] -> rotation matrices [..., 3, 3] (float64)."""
-    aa = np.asarray(aa, np.float64)
-    th = np.linalg.norm(aa, axis=-1, keepdims=True)
-    k = aa / np.where(th > 1e-12, th, 1.0)
-    x, y, z = k[..., 0], k[..., 1], k[..., 2]
-    zero = np.zeros_like(x)
-    Kx = np.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(aa.shape[:-1] + (3, 3))
-    s, c = np.sin(th)[..., None], np.cos(th)[..., None]
-    return np.eye(3) + s * Kx + (1 - c) * (Kx @ Kx)
 
 
 def log_rotation(R: np.ndarray) -> np.ndarray:

@@ -19,24 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from handraster.models.rotations import rodrigues  # noqa: F401  (re-exported)
+
 from handraster.models.joints import MANO_PARENTS
 
 PARENTS = np.array(MANO_PARENTS)
 # (first MANO joint of a finger chain, its tip in handraster's tip order thumb..pinky)
 FINGER_CHAINS = ((1, 1), (4, 2), (7, 4), (10, 3))   # index, middle, pinky, ring
 THUMB_CHAIN = (13, 0)
-
-
-def rodrigues(aa: np.ndarray) -> np.ndarray:
-    """Axis-angle [..., 3] -> rotation matrices [..., 3, 3] (float64)."""
-    aa = np.asarray(aa, np.float64)
-    th = np.linalg.norm(aa, axis=-1, keepdims=True)
-    k = aa / np.maximum(th, 1e-12)
-    K = np.zeros(aa.shape[:-1] + (3, 3))
-    K[..., 0, 1], K[..., 0, 2], K[..., 1, 2] = -k[..., 2], k[..., 1], -k[..., 0]
-    K = K - np.swapaxes(K, -1, -2)
-    s, c = np.sin(th)[..., None], np.cos(th)[..., None]
-    return np.eye(3) + s * K + (1 - c) * (K @ K)
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

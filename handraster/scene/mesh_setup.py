@@ -8,17 +8,10 @@ import warnings
 
 import numpy as np
 
+from handraster.models.rotations import rodrigues
+
 from handraster.scene.lighting import constant_sh
 from handraster.scene.vertex_attributes import part_labels, vertex_attributes, vertex_face_adjacency
-
-
-def _rodrigues(r):
-    t = np.linalg.norm(r)
-    if t < 1e-12:
-        return np.eye(3)
-    k = r / t
-    Kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + np.sin(t) * Kx + (1 - np.cos(t)) * Kx @ Kx
 
 
 def srgb2lin_lut() -> np.ndarray:
@@ -115,7 +108,7 @@ class SceneMesh:
             centre = rng_pt + o["toward_camera"] * (cam_centre - rng_pt) * 0.5 + o["offset"]
             s, cnt = self.obj_vranges[o["kind"]]
             e = s + cnt
-            R = _rodrigues(o["rot"])
+            R = rodrigues(o["rot"])
             out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
         return out
 
