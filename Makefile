@@ -27,7 +27,8 @@ install: $(VENV)/.deps
 	$(PIP) install -q $(CONSTR) --no-build-isolation --no-deps .
 
 demo: install
-	$(PY) -m handraster.cli.main demo --out $(DEMO_OUT)
+	# the console script, not `python -m` from here: the source tree must not shadow the build
+	$(VENV)/bin/handraster demo --out $(DEMO_OUT)
 
 test: install
 	cd python_tests && ../$(PY) -m pytest -q -n $(JOBS) .
