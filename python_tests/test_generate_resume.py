@@ -211,7 +211,7 @@ def test_wrong_hdr_is_reported(tmp_path):
     hdri.mkdir()
     (hdri / "sky.hdr").write_text("P3 this is a ppm, not radiance\n")
     cfg = small_config(**{"background.sources": "{environment: 1.0}", "background.hdri_dir": str(hdri)})
-    with pytest.raises(GenerateError, match=f"bad asset {hdri / 'sky.hdr'}: not a Radiance HDR file"):
+    with pytest.raises(GenerateError, match=f"bad asset {hdri / 'sky.hdr'}: HDR not a Radiance file"):
         generate(cfg, 5, tmp_path / "out", progress=False)
     write_hdr(hdri / "sky.hdr", np.random.default_rng(0).uniform(0.01, 4, (16, 32, 3)))
     assert generate(cfg, 5, tmp_path / "out", progress=False).complete

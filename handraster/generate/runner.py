@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 
 from handraster.config import check_paths, dump_yaml
-from handraster.data.assets import AssetError as _DataAssetError
 from handraster.data.writers import writer_class
 from handraster.data.writers_folder import write_atomic
 from handraster.generate import manifest as mf
@@ -24,12 +23,9 @@ from handraster.generate.shard_job import STAGES, ShardTask, clear_cache, resolv
 
 
 def _asset_errors() -> tuple:
-    """The asset error types: ours (data/assets.py) and the scene layer's, when present."""
-    try:
-        from handraster.scene.errors import AssetError as SceneAssetError
-        return (_DataAssetError, SceneAssetError)
-    except ImportError:
-        return (_DataAssetError,)
+    """The asset error types (one: scene/errors.py's, which data/assets.py re-exports)."""
+    from handraster.scene.errors import AssetError
+    return (AssetError,)
 
 
 class GenerateError(RuntimeError):
