@@ -116,3 +116,25 @@ def test_views_share_the_scene_and_left_hands_mirror(hand_cache):  # noqa: F811
 def test_config_errors_name_the_key(kw, match):
     with pytest.raises(ConfigError, match=match):
         SceneConfig(**kw)
+
+
+def test_antialias_option_smooths_only_silhouettes(hand_cache):  # noqa: F811
+    from handraster.scene.renderer import Renderer
+    kw = dict(resolution=(64, 64), distance_means=(0.45,), distance_std=0.03, object_prob=0.0)
+    hard = Renderer(SceneConfig(**kw)).render(np.arange(4), seed=5)
+    soft = Renderer(SceneConfig(antialias=True, **kw)).render(np.arange(4), seed=5)
+    changed = (hard.rgb != soft.rgb).any(-1)
+    assert changed.any()
+    # only pixels next to a silhouette (a change of part label or a depth jump: the hand over
+    # the background or over itself) may differ
+    m, d = hard.mask.astype(int), hard.depth
+    edge = np.zeros(m.shape, bool)
+    for ax in (1, 2):
+        a = [slice(None)] * 3
+        b = [slice(None)] * 3
+        a[ax], b[ax] = slice(1, None), slice(None, -1)
+        jump = (m[tuple(a)] != m[tuple(b)]) | (np.abs(d[tuple(a)] - d[tuple(b)]) > 0.005)
+        edge[tuple(a)] |= jump
+        edge[tuple(b)] |= jump
+    assert not (changed & ~edge).any()
+    np.testing.assert_array_equal(hard.mask, soft.mask)

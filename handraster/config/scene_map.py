@@ -37,7 +37,7 @@ SCENE_KEYS = {
     "background_weights": "background.sources", "background_folder": "background.folder",
     "hdri_folder": "background.hdri_dir", "background_diversity": "background.diversity",
     "background_depth": "background.depth",
-    "on_bad_asset": "on_bad_asset", "write_vertices": "output.write_vertices",
+    "on_bad_asset": "on_bad_asset", "antialias": "antialias", "write_vertices": "output.write_vertices",
 }
 
 # YAML keys the renderer does not read yet (their defaults describe what it does anyway).

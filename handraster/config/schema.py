@@ -86,6 +86,8 @@ class GenerateConfig(Section):
     on_bad_asset: Literal["error", "skip"] = Field(
         "error", description="a corrupt background/texture/mesh file: stop with its path, or skip it")
     resolution: List[int] = Field([256, 256], description="image size [H, W], pixels")
+    antialias: bool = Field(False, description="analytic silhouette antialiasing of the RGB "
+                            "(masks and depth stay exact; about +4 ms CPU per 256x256 sample)")
     model: ModelConfig = Field(default_factory=ModelConfig, description="hand model")
     pose: PoseConfig = Field(default_factory=PoseConfig, description="pose source")
     shape: ShapeConfig = Field(default_factory=ShapeConfig, description="shape (betas) distribution")

@@ -41,6 +41,7 @@ class Renderer:
         self.mesh = SceneMesh(self.cfg, model)
         self.assets = SceneAssets(self.cfg)
         self.resolution = tuple(self.cfg.resolution)
+        self._topology = None
 
     # ----- parameters ----------------------------------------------------------------------
     def sample_params(self, indices, seed: int):
@@ -97,6 +98,8 @@ class Renderer:
         arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, vblotch=vblotch, rgb=rgb,
                       depth=depth, mask=mask)
         mod.shade(arrays, H, W)
+        if cfg.antialias:
+            rgb = self._antialias(rgb, rast, clip, mask)
         labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right)
         gorient = go.copy()
         hand_pose = hp.copy()
@@ -113,6 +116,21 @@ class Renderer:
             vertices=p_cam[:, : mesh.n_hand] if cfg.write_vertices else None,
             faces=mesh.hand_faces if cfg.write_vertices else None, **labels)
         return batch
+
+
+    def _antialias(self, rgb, rast, clip, mask):
+        """Silhouette antialiasing of the composited image (the rasterizer's analytic
+        antialias, nvdiffrast's rules): pixels on hand/object silhouettes blend toward what
+        lies behind them, in sRGB. Labels, mask and depth stay per-pixel exact."""
+        from handraster.raster import antialias, antialias_construct_topology_hash
+        if self._topology is None:
+            self._topology = antialias_construct_topology_hash(self.mesh.faces)
+        col = np.ascontiguousarray(rgb[:, ::-1], np.float32)  # nvdiffrast rows: bottom first
+        # pixels the shader dropped (beyond the forearm cut) are background: no silhouette there
+        rast = rast.copy()
+        rast[..., 3][mask[:, ::-1] == 0] = 0
+        out = antialias(col, rast, clip, self.mesh.faces, topology_hash=self._topology)
+        return np.ascontiguousarray(np.clip(np.rint(out[:, ::-1]), 0, 255).astype(np.uint8))
 
 
 def render_sample(index: int = 0, seed: int = 0, cfg: SceneConfig | None = None) -> dict:
