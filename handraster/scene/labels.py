@@ -14,8 +14,11 @@ finger_occlusion  per part (thumb, index, middle, ring, pinky, palm): fraction o
            vertices that project inside the image but are hidden (the rendered surface at
            their pixel is nearer than the vertex by more than SURFACE_EPS).
 occlusion_level   number of parts (five fingers and palm) with more than `threshold` vertices
-           hidden by an object (mask label 8), the gap paper's definition with its 40-vertex
-           threshold scaled by the model's vertex count relative to MANO's 778.
+           hidden by an object (mask label 8 at the vertex's pixel, the vertex facing the
+           camera), the gap paper's definition with its 40-vertex threshold scaled by the
+           model's vertex count relative to MANO's 778. analysis/occlusion.py applies the
+           protocol to external data with a hand-only depth pass; on rendered samples the two
+           levels agree to within about one part (python_tests/test_renderer.py).
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def _lookup(img, uv):
     return img[np.arange(B)[:, None], yc, xc], inside
 
 
-def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right) -> dict:
+def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right, normals=None) -> dict:
     B = p_cam.shape[0]
     H, W = depth.shape[1:]
     R, t = E[:, :3, :3], E[:, :3, 3]
@@ -79,6 +82,11 @@ def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right) -> dict:
     mv, _ = _lookup(mask, vuv)
     hidden = vin & (dv > 0) & (dv < hand[..., 2] - SURFACE_EPS)
     by_object = hidden & (mv == 8)
+    if normals is not None:
+        # render-and-compare (the gap paper; analysis/occlusion.py): a vertex counts for the
+        # object only if the hand alone would show it; back-facing vertices are hidden by the
+        # hand itself (a stand-in for that module's hand-only depth pass)
+        by_object &= np.einsum("bvk,bvk->bv", normals[:, : mesh.n_hand], -hand) > 0
     thr = max(1, int(round(MANO_THRESHOLD * mesh.n_hand / 778)))
     frac = np.zeros((B, 6), np.float32)
     level = np.zeros(B, np.int32)

@@ -100,7 +100,7 @@ class Renderer:
         mod.shade(arrays, H, W)
         if cfg.antialias:
             rgb = self._antialias(rgb, rast, clip, mask)
-        labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right)
+        labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right, nrm)
         gorient = go.copy()
         hand_pose = hp.copy()
         from handraster.models.mirror import mirror_pose
