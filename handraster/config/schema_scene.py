@@ -17,6 +17,8 @@ class Section(BaseModel):
 def check_range(v, lo: float, hi: float, *, open_lo=True, open_hi=True, strict=False):
     """A [min, max] pair inside (lo, hi) (closed ends when open_lo/open_hi are False) with
     min <= max (min < max when strict)."""
+    if len(v) != 2:
+        raise ValueError("must be a pair [min, max]")
     a, b = v
 
     def inside(x):
@@ -100,8 +102,6 @@ class CameraConfig(Section):
     @field_validator("fov_deg")
     @classmethod
     def _fov(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 1.0, 170.0)
 
     @field_validator("distance_means")
@@ -137,15 +137,11 @@ class LightsConfig(Section):
     @field_validator("count")
     @classmethod
     def _count(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 1, 5, open_lo=False, open_hi=False)
 
     @field_validator("intensity", "ambient", "exposure")
     @classmethod
     def _pair(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 0.0, 100.0, open_lo=False)
 
 
@@ -164,8 +160,6 @@ class SkinConfig(Section):
     @field_validator("tone_range", "blotch_amp", "crease", "roughness")
     @classmethod
     def _unit_pair(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 0.0, 1.0, open_lo=False, open_hi=False)
 
 
@@ -179,8 +173,6 @@ class ForearmConfig(Section):
     @field_validator("length")
     @classmethod
     def _length(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 0.0, 1.0, open_lo=False)
 
 
@@ -198,8 +190,6 @@ class ObjectsConfig(Section):
     @field_validator("size")
     @classmethod
     def _size(cls, v):
-        if len(v) != 2:
-            raise ValueError("must be a pair [min, max]")
         return check_range(v, 0.0, 1.0, open_lo=False)
 
 
