@@ -12,7 +12,6 @@ torch and cupy are never imported here unless the caller passed one of their arr
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Any, Sequence
 
 import numpy as np
@@ -134,6 +133,3 @@ def module_for(x: Any):
     """Native module matching ``x``'s device."""
     return native(device_of(x))
 
-
-def torch_loaded() -> bool:
-    return "torch" in sys.modules

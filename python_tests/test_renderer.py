@@ -154,3 +154,10 @@ def test_occlusion_level_agrees_with_the_analysis_protocol(hand_cache):  # noqa:
     diff = np.abs(ref - b.occlusion_level)
     assert ref.max() >= 3  # the scenes do occlude
     assert diff.mean() < 1.0 and (diff <= 1).mean() >= 0.75 and diff.max() <= 2
+
+
+def test_params_name_the_background(batch):
+    for p in batch.params:
+        bg = p["background"]
+        assert bg["mode"] in ("photo", "environment", "solid")
+        assert (bg["name"] is None) == (bg["mode"] == "solid"), bg

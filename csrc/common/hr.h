@@ -20,9 +20,3 @@
 #else
 #define HR_RESTRICT __restrict
 #endif
-
-namespace hr {
-// Sentinel a kernel writes when an input index is out of range and it cannot raise; the
-// binding layer validates indices before launch, so this is a second line of defence.
-constexpr int kInvalid = -1;
-}  // namespace hr

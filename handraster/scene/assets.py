@@ -96,16 +96,16 @@ class SceneAssets:
         normals into the SH's frame."""
         from handraster.scene.background_sampler import sample_background_affine
         mode = int(rng.choice(3, p=self.bg_weights))
-        out = dict(mode=mode, id=0, affine=np.zeros((2, 3), np.float32), param=np.zeros(8, np.float32),
+        out = dict(mode=mode, id=0, name=None, affine=np.zeros((2, 3), np.float32), param=np.zeros(8, np.float32),
                    env_rot=np.eye(3, dtype=np.float32), sh_rot=np.eye(3, dtype=np.float32))
         if mode == 0:
             n = int(rng.integers(self.n_photos))
-            out["id"] = n
+            out["id"], out["name"] = n, self.photos.names[n]
             out["affine"] = sample_background_affine(rng, tuple(self.pool_hw[n]), hw).astype(np.float32)
             out["sh"] = self.photo_sh[n]
         elif mode == 1:
             n = int(rng.integers(self.n_envs))
-            out["id"] = n
+            out["id"], out["name"] = n, self.envs.names[n]
             R = _rot_y(rng.uniform(0, 2 * np.pi)) @ _rot_x(rng.uniform(-0.5, 0.5)) @ _CAM_TO_ENV
             out["env_rot"] = R.astype(np.float32)
             out["sh_rot"] = out["env_rot"]

@@ -182,9 +182,6 @@ class SceneMesh:
             lights=dict(count=view["n_lights"], params=view["lights"][: view["n_lights"]]),
             exposure=view["exposure"], ambient=view["ambient"],
             background=dict(mode=["photo", "environment", "solid"][bg["mode"]], id=bg["id"],
-                            name=(self._bg_name(bg)), affine=bg["affine"], param=bg["param"]),
+                            name=bg["name"], affine=bg["affine"], param=bg["param"]),
             skin={k: v for k, v in scene["skin"].items()}, forearm=scene["forearm"],
             object=scene["object"]))
-
-    def _bg_name(self, bg):
-        return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from handraster.scene import camera as cam
-from handraster.scene.lighting import constant_sh, light_color, sample_lights
+from handraster.scene.lighting import light_color, sample_lights
 
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -177,11 +177,6 @@ def sample_view(cfg, seed: int, scene: int, view: int, hand_points: np.ndarray, 
     return dict(K=K.astype(np.float32), extrinsics=E.astype(np.float32), lights=lights,
                 n_lights=n_lights, exposure=float(rng.uniform(*cfg.exposure)),
                 ambient=float(rng.uniform(*cfg.ambient)), background=bg, ambient_light=ambient_light)
-
-
-def fallback_ambient(mean_srgb: np.ndarray) -> np.ndarray:
-    lin = (np.asarray(mean_srgb, np.float64) / 255.0) ** 2.2
-    return constant_sh(lin)
 
 
 __all__ = ["sample_scene", "sample_view", "random_rotation", "light_color"]
