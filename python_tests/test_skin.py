@@ -102,6 +102,9 @@ def test_broadcast_and_missing_arguments():
     short = m.forward(np.zeros((2, 45), np.float32), betas=np.ones((2, 3), np.float32))
     full = m.forward(np.zeros((2, 45), np.float32), betas=np.pad(np.ones((2, 3), np.float32), ((0, 0), (0, 7))))
     np.testing.assert_array_equal(short.vertices, full.vertices)
+    strided = np.ones((10, 2), np.float32).T  # [2, 10] but not C-contiguous
+    np.testing.assert_array_equal(m.forward(np.zeros((2, 45), np.float32), betas=strided).vertices,
+                                  m.forward(np.zeros((2, 45), np.float32), betas=np.ones((2, 10), np.float32)).vertices)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -80,8 +80,8 @@ def _is_f32_2d(x, n):
 
 
 def _forward_numpy_fast(model, hand_pose, betas, global_orient, transl):
-    """The common numpy case with every argument already float32 [B, n]: no conversions,
-    no library dispatch (batch-1 calls are dominated by Python overhead). None when the
+    """The common numpy case with every argument already float32 [B, n]: no conversions or
+    shape normalisation (batch-1 calls are dominated by Python overhead). None when the
     arguments need the general path."""
     d = model._derived or model.derived()
     J = model.num_joints
@@ -103,24 +103,37 @@ def _forward_numpy_fast(model, hand_pose, betas, global_orient, transl):
     pose += d["pose_offset"]
     if betas is None:
         betas = np.zeros((B, S), np.float32)
-    Q = d["dirs"].shape[2]
-    BB = 8 if B >= 8 else 1
-    nblk = (B + BB - 1) // BB
-    joints = np.empty((B, J, 3), np.float32)
-    feat = np.zeros((nblk, Q, BB), np.float32) if B % BB else np.empty((nblk, Q, BB), np.float32)
-    G = np.empty((nblk, J, 12, BB), np.float32)
-    verts = np.empty((B, model.num_vertices, 3), np.float32)
-    _native.native("cpu").skin_forward(
-        betas, pose.reshape(B, J, 3), d["j_template"], d["j_shapedirs"], d["parents"],
-        d["v_template"], d["dirs"], d["w_idx"], d["w_val"],
-        transl if transl is None or transl.flags.c_contiguous else np.ascontiguousarray(transl),
-        joints, feat, G, verts, 0)
+    betas = np.ascontiguousarray(betas)
+    transl = None if transl is None else np.ascontiguousarray(transl)
+    return _skin_native(model, d, betas, pose.reshape(B, J, 3), transl, hand_pose)
+
+
+def _skin_native(model, d, betas, pose, transl, like):
+    """Allocate outputs and scratch in ``like``'s library/device and run the native skinning
+    ops on prepared arrays: betas [B, S], pose [B, J, 3], transl [B, 3] or None; d is
+    model.derived_on(like)."""
     from handraster.models.hand_model import SkinOutput
-    return SkinOutput(vertices=verts, joints=np.concatenate([joints, verts[:, d["tip_ids"]]], axis=1))
+    B, J = pose.shape[0], model.num_joints
+    Q = d["dirs"].shape[2]
+    BB = 8 if B >= 8 else 1  # the kernel's blocked scratch layout (kernels/skin.h)
+    nblk = (B + BB - 1) // BB
+    joints = _native.empty((B, J, 3), like)
+    feat = _native.zeros((nblk, Q, BB), like) if B % BB else _native.empty((nblk, Q, BB), like)
+    G = _native.empty((nblk, J, 12, BB), like)
+    verts = _native.empty((B, model.num_vertices, 3), like)
+    f = _native.for_native
+    _native.module_for(like).skin_forward(
+        f(betas), f(pose), f(d["j_template"]), f(d["j_shapedirs"]), f(d["parents"]),
+        f(d["v_template"]), f(d["dirs"]), f(d["w_idx"]), f(d["w_val"]), f(transl),
+        f(joints), f(feat), f(G), f(verts), _native.stream_of(like))
+    tips = verts[:, d["tip_ids"]]
+    if _native.lib_of(like) == "torch":
+        import torch
+        return SkinOutput(vertices=verts, joints=torch.cat([joints, tips], dim=1))
+    return SkinOutput(vertices=verts, joints=np.concatenate([joints, tips], axis=1))
 
 
 def forward(model, hand_pose, betas, global_orient, transl, differentiable):
-    from handraster.models.hand_model import SkinOutput
     if type(hand_pose) is np.ndarray and not differentiable:
         out = _forward_numpy_fast(model, hand_pose, betas, global_orient, transl)
         if out is not None:
@@ -143,26 +156,7 @@ def forward(model, hand_pose, betas, global_orient, transl, differentiable):
             break
     pose = full_pose(model, hand_pose, global_orient, like, B)
     B = pose.shape[0]
-    J, V = model.num_joints, model.num_vertices
     d = model.derived_on(like)
     b = _betas(model, betas, like, B)
     tr = None if transl is None else _batch(_native.asarray(transl, like), "transl", (3,), B)
-    Q = d["dirs"].shape[2]
-    BB = 8 if B >= 8 else 1  # the kernel's blocked scratch layout (kernels/skin.h)
-    nblk = (B + BB - 1) // BB
-    joints = _native.empty((B, J, 3), like)
-    feat = _native.zeros((nblk, Q, BB), like) if B % BB else _native.empty((nblk, Q, BB), like)
-    G = _native.empty((nblk, J, 12, BB), like)
-    verts = _native.empty((B, V, 3), like)
-    f = _native.for_native
-    mod = _native.module_for(like)
-    mod.skin_forward(f(b), f(pose), f(d["j_template"]), f(d["j_shapedirs"]), f(d["parents"]),
-                     f(d["v_template"]), f(d["dirs"]), f(d["w_idx"]), f(d["w_val"]), f(tr),
-                     f(joints), f(feat), f(G), f(verts), _native.stream_of(like))
-    tips = verts[:, d["tip_ids"]]
-    if _native.lib_of(like) == "torch":
-        import torch
-        alljoints = torch.cat([joints, tips], dim=1)
-    else:
-        alljoints = np.concatenate([joints, tips], axis=1)
-    return SkinOutput(vertices=verts, joints=alljoints)
+    return _skin_native(model, d, b, pose, tr, like)
