@@ -1,8 +1,8 @@
 // shade.h: the scene renderer's per-pixel stage: interpolate, shade, composite over the
 // background and write the sample's RGB, metric depth and part mask. One item per output
 // row (b, row), row 0 at the top (the rasterizer's row H-1-row): the row's background is
-// written first in tight per-mode loops (affine and ray stepped incrementally along the
-// row), then the covered pixels are shaded over it.
+// written first in vectorised per-mode loops (kernels/background.h), then the covered pixels
+// are shaded over it.
 //
 // Covered pixel (triangle t, barycentrics (u, v, 1-u-v) from rasterize):
 //   a        = u a0 + v a1 + (1-u-v) a2 for camera position, normal and vertex attributes
@@ -28,6 +28,7 @@
 #pragma once
 #include "common/hr.h"
 #include "common/math.h"
+#include "kernels/background.h"
 #include "kernels/shade_common.h"
 
 namespace hr {
@@ -171,54 +172,16 @@ struct ShadeOp {
     const float* bp = p.bg_param + b * 8;
     const int W = p.W;
     for (int col = 0; col < W; ++col) { depth[col] = bp[4]; mask[col] = 0; }
-    if (mode == 0) {  // photo: source = A (col, row, 1), stepped along the row in 16.16
-      const float* A = p.bg_affine + b * 6;
+    if (mode == 0) {
       const int id = p.bg_id[b];
-      const uint32_t* img = p.pool + p.pool_off[id];
-      const int h = p.pool_hw[id * 2], w = p.pool_hw[id * 2 + 1];
-      // 16.16 steps drift by < 2^-17 px per pixel: < 0.01 px over a 1,000-pixel row
-      int32_t xf = (int32_t)floorf((A[1] * row + A[2]) * 65536.f + 0.5f);
-      int32_t yf = (int32_t)floorf((A[4] * row + A[5]) * 65536.f + 0.5f);
-      const int32_t dxf = (int32_t)floorf(A[0] * 65536.f + 0.5f), dyf = (int32_t)floorf(A[3] * 65536.f + 0.5f);
-      for (int col = 0; col < W; ++col, xf += dxf, yf += dyf) {
-#if !HR_DEVICE_CODE
-        // A rotated crop walks diagonally through the photo, which the hardware prefetcher
-        // does not follow; without this the loop waits on memory (~4x slower).
-        if ((col & 3) == 0) {
-          const int32_t xa = xf + 40 * dxf, ya = yf + 40 * dyf;
-          const int px = xa < 0 ? 0 : (xa >> 16) < w ? (xa >> 16) : w - 1;
-          const int py = ya < 0 ? 0 : (ya >> 16) < h - 1 ? (ya >> 16) : h - 2 < 0 ? 0 : h - 2;
-          __builtin_prefetch(img + py * w + px);
-          __builtin_prefetch(img + (py + 1 < h ? py + 1 : py) * w + px);
-        }
-#endif
-        const uint32_t c = bilinear_rgba8_fixed(img, h, w, xf, yf);
-        out[col * 3] = (uint8_t)c;
-        out[col * 3 + 1] = (uint8_t)(c >> 8);
-        out[col * 3 + 2] = (uint8_t)(c >> 16);
-      }
-    } else if (mode == 1) {  // environment along the pixel ray d = R Kinv (col, row, 1)
+      photo_row(p.pool + p.pool_off[id], p.pool_hw[id * 2], p.pool_hw[id * 2 + 1], p.bg_affine + b * 6,
+                row, p.H, W, out);
+    } else if (mode == 1) {
       const int id = p.bg_id[b];
-      const float* Ki = p.Kinv + b * 9;
-      const float* Re = p.env_rot + b * 9;
-      vec3 d0 = matvec3(Re, matvec3(Ki, vec3{0.f, float(row), 1.f}));
-      vec3 dd = matvec3(Re, matvec3(Ki, vec3{1.f, 0.f, 0.f}));
-      const int h = p.env_hw[id * 2], w = p.env_hw[id * 2 + 1];
-      const float* env = p.env + p.env_off[id];
-      const float ex = bp[3];
-      for (int col = 0; col < W; ++col) {
-        vec3 d = normalize(d0 + dd * float(col));
-        float x, y;
-        equirect_xy(d, h, w, &x, &y);
-        vec3 c = bilinear_rgbf_wrapx(env, h, w, x, y) * ex;
-        out[col * 3] = encode_srgb(p.lin2srgb, c.x);
-        out[col * 3 + 1] = encode_srgb(p.lin2srgb, c.y);
-        out[col * 3 + 2] = encode_srgb(p.lin2srgb, c.z);
-      }
+      env_row(p.env + p.env_off[id], p.env_hw[id * 2], p.env_hw[id * 2 + 1], p.Kinv + b * 9,
+              p.env_rot + b * 9, bp[3], p.lin2srgb, row, W, out);
     } else {
-      for (int col = 0; col < W; ++col) {
-        out[col * 3] = (uint8_t)bp[0]; out[col * 3 + 1] = (uint8_t)bp[1]; out[col * 3 + 2] = (uint8_t)bp[2];
-      }
+      solid_row(bp, W, out);
     }
   }
 

@@ -140,16 +140,22 @@ HR_HD uint32_t bilinear_rgba8_fixed(const uint32_t* img, int h, int w, int32_t x
 
 // Bilinear fetch from an [h, w, 3] float image, x wrapping (equirectangular), y clamped.
 HR_HD vec3 bilinear_rgbf_wrapx(const float* img, int h, int w, float x, float y) {
-  y = clampf(y, 0.f, float(h - 1));
-  float fx = floorf(x);
-  int x0 = (int)fx;  // x lies in [-0.5, w - 0.5]: one wrap each way, no modulo
-  if (x0 < 0) x0 += w;
-  if (x0 >= w) x0 -= w;
-  int x1 = x0 + 1 == w ? 0 : x0 + 1;
-  int y0 = (int)y, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  float tx = x - fx, ty = y - y0;
-  vec3 a = load3(img + (y0 * w + x0) * 3), b = load3(img + (y0 * w + x1) * 3);
-  vec3 c = load3(img + (y1 * w + x0) * 3), d = load3(img + (y1 * w + x1) * 3);
+  // Every step is arithmetic or a single select and the fetches are indexed loads, the forms
+  // GCC if-converts and turns into gathers, so background.h's loops vectorise (a floorf, a
+  // nested clamp or pointer-based load3 here each left them scalar, ~10x slower).
+  y = y < 0.f ? 0.f : y;
+  y = y > float(h - 1) ? float(h - 1) : y;
+  int x0 = (int)x;
+  x0 -= (int)(x < (float)x0);  // floor: x lies in [-0.5, w - 0.5]
+  const float tx = x - (float)x0;
+  x0 += w * ((int)(x0 < 0) - (int)(x0 >= w));  // one wrap each way, no modulo
+  const int x1 = x0 + 1 - w * (int)(x0 + 1 >= w);
+  const int y0 = (int)y, y1 = y0 + (int)(y0 + 1 < h);
+  const float ty = y - (float)y0;
+  const int i00 = (y0 * w + x0) * 3, i01 = (y0 * w + x1) * 3, i10 = (y1 * w + x0) * 3,
+            i11 = (y1 * w + x1) * 3;
+  const vec3 a{img[i00], img[i00 + 1], img[i00 + 2]}, b{img[i01], img[i01 + 1], img[i01 + 2]};
+  const vec3 c{img[i10], img[i10 + 1], img[i10 + 2]}, d{img[i11], img[i11 + 1], img[i11 + 2]};
   return (a * (1.f - tx) + b * tx) * (1.f - ty) + (c * (1.f - tx) + d * tx) * ty;
 }
 
@@ -169,8 +175,7 @@ HR_HD uint8_t encode_srgb(const uint8_t* lut4096, float lin) {
 HR_HD float fast_atan2(float y, float x) {
   float ax = fabsf(x), ay = fabsf(y);
   float mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
-  if (mx == 0.f) return 0.f;
-  float a = mn / mx, s = a * a;
+  float a = mn / (mx > 0.f ? mx : 1.f), s = a * a;  // branch-free (vectorised loops): 0 at the origin
   float r = ((((((((0.0028662257f * s - 0.0161657367f) * s + 0.0429096138f) * s - 0.0752896400f) * s +
                 0.1065626393f) * s - 0.1420889944f) * s + 0.1999355085f) * s - 0.3333314528f) * s) * a + a;
   if (ay > ax) r = 1.57079637f - r;

@@ -1,0 +1,114 @@
+// background.h: one output row of the scene's background (ShadeOp, shade.h), per mode.
+//
+//   photo (mode 0):  out(col, row) = bilinear(photo, A (col, row, 1))           A: [2, 3]
+//                    source coordinates in 16.16 fixed point: x(col) = x(0) + col * dx, the
+//                    same integers as stepping x += dx along the row; RGBA8 fetch with 8-bit
+//                    weights (bilinear_rgba8_fixed), clamped to the edge.
+//   environment (1): d = normalize(R Kinv (col, row, 1)),  (x, y) = equirect_xy(d)
+//                    out = sRGB(soft_clip(exposure * bilinear_wrapx(env, x, y)))
+//   solid (2):       out = (r, g, b)
+//
+// Why a header of its own: the background is most of a sample's shading time (every pixel
+// has one; the hand covers ~15 % of them), so its loops are shaped for the CPU's vector
+// units: chunks of kBgChunk pixels, each stage a branch-free `omp simd` loop (gathers for
+// the texel fetches) writing small stack arrays, then a scalar loop for the 3-byte stores.
+// The rare environment pixels brighter than soft_clip's knee take the scalar encode_srgb.
+// The photo path also prefetches the source texels of row + kBgPrefetchRows: a rotated crop
+// walks diagonally through a photo that is usually not in cache, which the hardware
+// prefetcher cannot follow. CUDA runs the same loops (one thread per row).
+#pragma once
+#include <cstring>
+#include "common/hr.h"
+#include "common/math.h"
+#include "kernels/shade_common.h"
+
+namespace hr {
+
+constexpr int kBgChunk = 64;         // pixels per vectorised chunk (stack arrays)
+constexpr int kBgPrefetchRows = 8;   // how far ahead the photo path prefetches (rows)
+
+// Stores packed RGBA (R low) as 3 bytes per pixel.
+HR_HD void store_rgb_packed(const uint32_t* c, int n, uint8_t* out) {
+  for (int j = 0; j < n; ++j) {
+    out[3 * j] = (uint8_t)c[j];
+    out[3 * j + 1] = (uint8_t)(c[j] >> 8);
+    out[3 * j + 2] = (uint8_t)(c[j] >> 16);
+  }
+}
+
+// 16.16 fixed-point source coordinate of column 0 and the per-column step for one row.
+HR_HD void photo_row_start(const float* A, int row, int32_t* xf, int32_t* yf, int32_t* dxf, int32_t* dyf) {
+  *xf = (int32_t)floorf((A[1] * row + A[2]) * 65536.f + 0.5f);
+  *yf = (int32_t)floorf((A[4] * row + A[5]) * 65536.f + 0.5f);
+  *dxf = (int32_t)floorf(A[0] * 65536.f + 0.5f);
+  *dyf = (int32_t)floorf(A[3] * 65536.f + 0.5f);
+}
+
+HR_HD void photo_row(const uint32_t* img, int h, int w, const float* A, int row, int H, int W,
+                     uint8_t* out) {
+  int32_t xf, yf, dxf, dyf;
+#if !HR_DEVICE_CODE
+  if (row + kBgPrefetchRows < H) {  // source texels of a later row, one line per 8 pixels
+    photo_row_start(A, row + kBgPrefetchRows, &xf, &yf, &dxf, &dyf);
+    for (int col = 0; col < W; col += 8) {
+      const int32_t x = xf + col * dxf, y = yf + col * dyf;
+      const int px = x < 0 ? 0 : ((x >> 16) < w ? (x >> 16) : w - 1);
+      const int py = y < 0 ? 0 : ((y >> 16) < h - 1 ? (y >> 16) : (h > 1 ? h - 2 : 0));
+      __builtin_prefetch(img + (int64_t)py * w + px);
+      __builtin_prefetch(img + (int64_t)(py + 1 < h ? py + 1 : py) * w + px);
+    }
+  }
+#endif
+  photo_row_start(A, row, &xf, &yf, &dxf, &dyf);
+  uint32_t c[kBgChunk];
+  for (int c0 = 0; c0 < W; c0 += kBgChunk) {
+    const int n = W - c0 < kBgChunk ? W - c0 : kBgChunk;
+    const int32_t x0 = xf + c0 * dxf, y0 = yf + c0 * dyf;
+#pragma omp simd
+    for (int j = 0; j < n; ++j) c[j] = bilinear_rgba8_fixed(img, h, w, x0 + j * dxf, y0 + j * dyf);
+    store_rgb_packed(c, n, out + 3 * c0);
+  }
+}
+
+// soft_clip's linear part as a LUT index, or -1 where the scalar encode_srgb must decide.
+HR_HD int32_t srgb_index_or_knee(float lin) {
+  const float c = lin > 0.f ? lin : 0.f;
+  const int32_t k = (int32_t)((c < 0.8f ? c : 0.8f) * 4095.f + 0.5f);  // converted unconditionally:
+  return c <= 0.8f ? k : -1;                                        // a select, not a branch
+}
+
+HR_HD void env_row(const float* env, int h, int w, const float* Kinv, const float* Rot, float exposure,
+                   const uint8_t* lut, int row, int W, uint8_t* out) {
+  const vec3 d0 = matvec3(Rot, matvec3(Kinv, vec3{0.f, float(row), 1.f}));
+  const vec3 dd = matvec3(Rot, matvec3(Kinv, vec3{1.f, 0.f, 0.f}));
+  float cr[kBgChunk], cg[kBgChunk], cb[kBgChunk];
+  int32_t kr[kBgChunk], kg[kBgChunk], kb[kBgChunk];
+  for (int c0 = 0; c0 < W; c0 += kBgChunk) {
+    const int n = W - c0 < kBgChunk ? W - c0 : kBgChunk;
+#pragma omp simd
+    for (int j = 0; j < n; ++j) {
+      float x, y;
+      equirect_xy(normalize(d0 + dd * float(c0 + j)), h, w, &x, &y);
+      const vec3 c = bilinear_rgbf_wrapx(env, h, w, x, y) * exposure;
+      cr[j] = c.x; cg[j] = c.y; cb[j] = c.z;
+      kr[j] = srgb_index_or_knee(c.x);
+      kg[j] = srgb_index_or_knee(c.y);
+      kb[j] = srgb_index_or_knee(c.z);
+    }
+    uint8_t* o = out + 3 * c0;
+    for (int j = 0; j < n; ++j) {
+      o[3 * j] = kr[j] >= 0 ? lut[kr[j]] : encode_srgb(lut, cr[j]);
+      o[3 * j + 1] = kg[j] >= 0 ? lut[kg[j]] : encode_srgb(lut, cg[j]);
+      o[3 * j + 2] = kb[j] >= 0 ? lut[kb[j]] : encode_srgb(lut, cb[j]);
+    }
+  }
+}
+
+HR_HD void solid_row(const float* rgb, int W, uint8_t* out) {
+  const uint8_t r = (uint8_t)rgb[0], g = (uint8_t)rgb[1], b = (uint8_t)rgb[2];
+  for (int col = 0; col < W; ++col) {
+    out[col * 3] = r; out[col * 3 + 1] = g; out[col * 3 + 2] = b;
+  }
+}
+
+}  // namespace hr
