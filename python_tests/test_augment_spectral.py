@@ -78,7 +78,7 @@ def test_cuda_work_items_match_cpu_row_pairs(shape, mode, given_z):
     assert np.abs(outs[0] - spec).max() > 1e-3
 
 
-@pytest.mark.parametrize("shape", [(2, 3, 16, 16), (2, 2, 32, 8), (1, 1, 4, 64), (3, 2, 2, 2), (2, 3, 64, 128)])
+@pytest.mark.parametrize("shape", [(2, 3, 16, 16), (2, 2, 32, 8), (1, 1, 4, 64), (3, 2, 2, 2), (2, 3, 64, 128), (1, 2, 512, 256)])
 @pytest.mark.parametrize("mode", ["per_channel", "const"])
 def test_fused_cpu_path_matches_library_path_and_reference(shape, mode):
     """Power-of-two sizes run the fused native path (own lane FFTs); it must agree with the

@@ -1,7 +1,9 @@
 // fft_lanes.h: power-of-two complex FFTs along the outer axis of a [n, V] split-complex array,
 // vectorised across the V contiguous lanes (CPU only; CUDA uses cuFFT through the caller).
 //
-// Stockham autosort (no bit reversal), radix 4 with one radix-2 pass when log2 n is odd:
+// Stockham autosort (no bit reversal): radix-8 levels while they fit, then radix 4, and one
+// radix-2 pass last when needed (128 = 8*4*4, 256 = 8*8*4: three passes over the data instead
+// of four with radix 4 alone; every pass streams the whole [n, V] array through the cache):
 //   X[k] = sum_j x[j] exp(-+2 pi i j k / n)        sign -1 forward, +1 inverse, unnormalised
 // Every butterfly is a loop over the V lanes of four rows, so with V >= 16 the inner loops are
 // long, unit-stride and branch-free, which compilers vectorise fully. Twiddles are made once per
@@ -22,22 +24,94 @@
 namespace hr {
 namespace lanes {
 
-// Twiddles for every Stockham level of an n-point transform: for the level of length L (n, n/4,
-// ...) the entries w^p, w^2p, w^3p (radix 4) for p < L/4, w = exp(sign 2 pi i / L).
+// The level sequence and its twiddles. Level i has length L_i (n, n / r_0, ...) and radix r_i;
+// its twiddles are w^{p m} for p < L_i / r_i, m = 1 .. r_i - 1, w = exp(sign 2 pi i / L_i),
+// stored [L_i / r_i][r_i - 1][2] (re, im). A final radix-2 level (L = 2) has no twiddles.
 struct FftPlan {
   int n = 0;
   int sign = -1;
-  std::vector<float> tw;  // per level: [L/4][3][2] (re, im)
+  std::vector<int> radix;  // per level: 8, 4 or 2
+  std::vector<float> tw;   // all levels' twiddles, in level order
   explicit FftPlan(int n_, int sign_) : n(n_), sign(sign_) {
-    for (int L = n; L >= 4; L /= 4)
-      for (int p = 0; p < L / 4; ++p)
-        for (int m = 1; m <= 3; ++m) {
-          const double a = sign * 2.0 * M_PI * m * p / L;
-          tw.push_back(static_cast<float>(std::cos(a)));
-          tw.push_back(static_cast<float>(std::sin(a)));
-        }
+    int k = 0;
+    while ((1 << k) < n) ++k;
+    int n8 = k / 3, n4 = 0, n2 = 0;
+    if (k % 3 == 2) n4 = 1;
+    if (k % 3 == 1) {
+      if (n8 > 0) { --n8; n4 = 2; } else { n2 = 1; }
+    }
+    for (int i = 0; i < n8; ++i) radix.push_back(8);
+    for (int i = 0; i < n4; ++i) radix.push_back(4);
+    for (int i = 0; i < n2; ++i) radix.push_back(2);
+    int L = n;
+    for (int r : radix) {
+      if (r > 2)
+        for (int p = 0; p < L / r; ++p)
+          for (int m = 1; m < r; ++m) {
+            const double a = sign * 2.0 * M_PI * m * p / L;
+            tw.push_back(static_cast<float>(std::cos(a)));
+            tw.push_back(static_cast<float>(std::sin(a)));
+          }
+      L /= r;
+    }
   }
 };
+
+// One radix-8 Stockham level: L-point sub-transforms with stride s (L * s = n), x -> y.
+// The 8-point DFT is split into two 4-point DFTs (even / odd inputs) joined by the eighth
+// roots of unity; outputs m = 1..7 are then multiplied by the level's twiddles w^{p m}.
+HR_LANES_INLINE void radix8_level(int L, int s, int V, int sign, const float* tw, const float* xr,
+                                  const float* xi, float* yr, float* yi) {
+  const int L8 = L / 8;
+  const float r2 = 0.70710678118654752f, sg = static_cast<float>(sign);
+  for (int p = 0; p < L8; ++p) {
+    const float* w = tw + 14 * p;
+    for (int q = 0; q < s; ++q) {
+      const float* __restrict ir[8];
+      const float* __restrict ii[8];
+      float* __restrict orr[8];
+      float* __restrict oi[8];
+      for (int k = 0; k < 8; ++k) {
+        const int64_t in = (int64_t)(q + s * (p + k * L8)) * V, out = (int64_t)(q + s * (8 * p + k)) * V;
+        ir[k] = xr + in; ii[k] = xi + in; orr[k] = yr + out; oi[k] = yi + out;
+      }
+#pragma omp simd
+      for (int j = 0; j < V; ++j) {
+        // even inputs a0 a2 a4 a6 -> E0..E3, odd inputs a1 a3 a5 a7 -> O0..O3 (4-point DFTs;
+        // J z = sign i z)
+        const float e0r = ir[0][j] + ir[4][j], e0i = ii[0][j] + ii[4][j];
+        const float e1r = ir[0][j] - ir[4][j], e1i = ii[0][j] - ii[4][j];
+        const float e2r = ir[2][j] + ir[6][j], e2i = ii[2][j] + ii[6][j];
+        const float e3r = ir[2][j] - ir[6][j], e3i = ii[2][j] - ii[6][j];
+        const float o0r = ir[1][j] + ir[5][j], o0i = ii[1][j] + ii[5][j];
+        const float o1r = ir[1][j] - ir[5][j], o1i = ii[1][j] - ii[5][j];
+        const float o2r = ir[3][j] + ir[7][j], o2i = ii[3][j] + ii[7][j];
+        const float o3r = ir[3][j] - ir[7][j], o3i = ii[3][j] - ii[7][j];
+        const float E0r = e0r + e2r, E0i = e0i + e2i, E2r = e0r - e2r, E2i = e0i - e2i;
+        const float E1r = e1r - sg * e3i, E1i = e1i + sg * e3r;  // e1 + J e3
+        const float E3r = e1r + sg * e3i, E3i = e1i - sg * e3r;  // e1 - J e3
+        const float O0r = o0r + o2r, O0i = o0i + o2i, O2r = o0r - o2r, O2i = o0i - o2i;
+        const float O1r = o1r - sg * o3i, O1i = o1i + sg * o3r;
+        const float O3r = o1r + sg * o3i, O3i = o1i - sg * o3r;
+        // T_m = omega8^m O_m: (1 + J) / sqrt2, J, (-1 + J) / sqrt2
+        const float T1r = r2 * (O1r - sg * O1i), T1i = r2 * (O1i + sg * O1r);
+        const float T2r = -sg * O2i, T2i = sg * O2r;
+        const float T3r = r2 * (-O3r - sg * O3i), T3i = r2 * (-O3i + sg * O3r);
+        const float Xr[8] = {E0r + O0r, E1r + T1r, E2r + T2r, E3r + T3r,
+                             E0r - O0r, E1r - T1r, E2r - T2r, E3r - T3r};
+        const float Xi[8] = {E0i + O0i, E1i + T1i, E2i + T2i, E3i + T3i,
+                             E0i - O0i, E1i - T1i, E2i - T2i, E3i - T3i};
+        orr[0][j] = Xr[0];
+        oi[0][j] = Xi[0];
+        for (int m = 1; m < 8; ++m) {
+          const float wr = w[2 * (m - 1)], wi = w[2 * (m - 1) + 1];
+          orr[m][j] = Xr[m] * wr - Xi[m] * wi;
+          oi[m][j] = Xr[m] * wi + Xi[m] * wr;
+        }
+      }
+    }
+  }
+}
 
 // One radix-4 Stockham level: L-point sub-transforms with stride s (L * s = n), x -> y.
 // Row index of element (q, e) is q + s * e; every row is V lanes of (re, im) split arrays.
@@ -100,27 +174,37 @@ HR_LANES_INLINE void radix2_level(int s, int V, const float* xr, const float* xi
   }
 }
 
-// Transform (re, im) [n, V] in place, using (wr, wi) [n, V] as scratch.
-HR_LANES_INLINE void fft(const FftPlan& plan, int V, float* re, float* im, float* wr, float* wi) {
+// Transform (re, im) [n, V], using (wr, wi) [n, V] as the other half of the ping-pong;
+// returns true when the result is in (wr, wi) (an odd number of levels), so callers that
+// can take it from either pair save a copy pass.
+HR_LANES_INLINE bool fft_pingpong(const FftPlan& plan, int V, float* re, float* im, float* wr, float* wi) {
   const int n = plan.n;
   float *xr = re, *xi = im, *yr = wr, *yi = wi;
   const float* tw = plan.tw.data();
   int s = 1, L = n;
-  for (; L >= 4; L /= 4) {
-    radix4_level(L, s, V, plan.sign, tw, xr, xi, yr, yi);
-    tw += 6 * (L / 4);
-    s *= 4;
+  for (int r : plan.radix) {
+    if (r == 8) {
+      radix8_level(L, s, V, plan.sign, tw, xr, xi, yr, yi);
+      tw += 14 * (L / 8);
+    } else if (r == 4) {
+      radix4_level(L, s, V, plan.sign, tw, xr, xi, yr, yi);
+      tw += 6 * (L / 4);
+    } else {
+      radix2_level(s, V, xr, xi, yr, yi);  // only ever last: L == 2
+    }
+    s *= r;
+    L /= r;
     std::swap(xr, yr);
     std::swap(xi, yi);
   }
-  if (L == 2) {
-    radix2_level(s, V, xr, xi, yr, yi);
-    std::swap(xr, yr);
-    std::swap(xi, yi);
-  }
-  if (xr != re) {  // result landed in the scratch buffers
-    for (int64_t e = 0; e < (int64_t)n * V; ++e) { re[e] = xr[e]; im[e] = xi[e]; }
-  }
+  (void)n;
+  return xr != re;
+}
+
+// Transform (re, im) [n, V] in place, using (wr, wi) [n, V] as scratch.
+HR_LANES_INLINE void fft(const FftPlan& plan, int V, float* re, float* im, float* wr, float* wi) {
+  if (fft_pingpong(plan, V, re, im, wr, wi))
+    for (int64_t e = 0; e < (int64_t)plan.n * V; ++e) { re[e] = wr[e]; im[e] = wi[e]; }
 }
 
 }  // namespace lanes

@@ -35,7 +35,7 @@ struct Scratch {
   std::vector<float> ar, ai, br, bi, m, draws;
   Scratch(int H, int W, int KP) {
     const size_t n = static_cast<size_t>(W) * KP;
-    ar.assign(n, 0.f); ai.assign(n, 0.f);  // T's padding lanes (u > M) must stay finite
+    ar.assign(n, 0.f); ai.assign(n, 0.f);
     br.assign(n, 0.f); bi.assign(n, 0.f);
     m.assign(n, 1.f);
     draws.resize(2 * 4 * ((W + 3) / 4));
@@ -116,9 +116,9 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
                                      const float* twr, const float* twi, Scratch& s) {
   const int M = H / 2;
   int64_t bad = 0;
-  // Z and T live in buffer a, X in buffer b; each FFT uses the other buffer as scratch.
+  // Two buffer pairs: each stage reads the pair holding the data and writes the other; an
+  // FFT leaves its result in either pair (fft_pingpong), so no stage ever copies back.
   float *zr = s.ar.data(), *zi = s.ai.data(), *xr = s.br.data(), *xi = s.bi.data();
-  float *tr = s.ar.data(), *ti = s.ai.data();
   for (int n = 0; n < M; ++n) {  // pack even/odd rows as (re, im), counting bad inputs
     const float* e = x + static_cast<size_t>(2 * n) * W;
     const float* o = e + W;
@@ -135,8 +135,8 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
     }
     bad += nb;
   }
-  lanes::fft(fM, W, zr, zi, xr, xi);
-  for (int u = 0; u <= M; ++u) {  // unpack the real transform along axis 0
+  if (lanes::fft_pingpong(fM, W, zr, zi, xr, xi)) { std::swap(zr, xr); std::swap(zi, xi); }
+  for (int u = 0; u <= M; ++u) {  // unpack the real transform along axis 0: Z -> X
     const float* ar = zr + static_cast<size_t>(u % M) * W;
     const float* ai = zi + static_cast<size_t>(u % M) * W;
     const float* br = zr + static_cast<size_t>((M - u) % M) * W;
@@ -154,9 +154,12 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
       yi[w] = ei + c * oi - sn * orr;
     }
   }
+  float *tr = zr, *ti = zi;             // T takes Z's buffers
   transpose(xr, W, tr, KP, M + 1, W);  // X [M+1, W] -> T [W, KP]
   transpose(xi, W, ti, KP, M + 1, W);
-  lanes::fft(fW, KP, tr, ti, xr, xi);
+  for (int v = 0; v < W; ++v)  // padding lanes u > M: zeros, not whatever the buffer held
+    for (int u = M + 1; u < KP; ++u) tr[static_cast<size_t>(v) * KP + u] = ti[static_cast<size_t>(v) * KP + u] = 0.f;
+  if (lanes::fft_pingpong(fW, KP, tr, ti, xr, xi)) { std::swap(tr, xr); std::swap(ti, xi); }
   const float* m = s.m.data();
   const int64_t tk = static_cast<int64_t>(W) * KP;
 #pragma omp simd
@@ -164,10 +167,12 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
     tr[e] *= m[e];
     ti[e] *= m[e];
   }
-  lanes::fft(iW, KP, tr, ti, xr, xi);
-  transpose(tr, KP, xr, W, W, M + 1);  // and back
+  if (lanes::fft_pingpong(iW, KP, tr, ti, xr, xi)) { std::swap(tr, xr); std::swap(ti, xi); }
+  transpose(tr, KP, xr, W, W, M + 1);  // and back: T -> X
   transpose(ti, KP, xi, W, W, M + 1);
-  for (int u = 0; u < M; ++u) {  // repack for the inverse real transform along axis 0
+  zr = tr;  // Z takes T's buffers
+  zi = ti;
+  for (int u = 0; u < M; ++u) {  // repack for the inverse real transform along axis 0: X -> Z
     const float* ar = xr + static_cast<size_t>(u) * W;
     const float* ai = xi + static_cast<size_t>(u) * W;
     const float* br = xr + static_cast<size_t>(M - u) * W;
@@ -184,7 +189,7 @@ HR_SIMD_CLONES int64_t augment_plane(const float* x, float* out, int H, int W, i
       yi[w] = ei + orr;
     }
   }
-  lanes::fft(iM, W, zr, zi, xr, xi);
+  if (lanes::fft_pingpong(iM, W, zr, zi, xr, xi)) { std::swap(zr, xr); std::swap(zi, xi); }
   const float scale = 1.0f / (static_cast<float>(H) * static_cast<float>(W));
   for (int n = 0; n < M; ++n) {
     const float* a = zr + static_cast<size_t>(n) * W;
