@@ -76,6 +76,12 @@ class SceneMesh:
         self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
         self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
         self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
+        # shadow casters (shadows.py): per face, its mean forearm coordinate and its occluder kind
+        self.face_forearm = self.vattr[self.faces, 6].mean(1)
+        starts = np.array([r[0] for r in vr], np.int64)
+        first = self.faces[len(model.faces):, 0] - self.n_hand
+        self.face_object = np.concatenate([np.full(len(model.faces), -1, np.int64),
+                                           np.searchsorted(starts, first, side="right") - 1])
         self.uv_tri = None
         if cfg.skin_texture_dir is not None:  # per-face-corner uvs (faces_uv indexes uvs, not vertices)
             if model.uvs is None or model.faces_uv is None or len(model.faces_uv) != len(model.faces):
@@ -111,6 +117,14 @@ class SceneMesh:
             R = rodrigues(o["rot"])
             out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
         return out
+
+    def shadow_faces(self, objects, cut) -> np.ndarray:
+        """bool [B, T]: the triangles that cast shadows in each sample - the hand, the forearm
+        faces whose mean forearm coordinate lies within the sample's cut (float [B], m; the
+        shade op drops farther fragments) and the faces of the sample's own occluder."""
+        kind = np.array([-2 if o is None else o["kind"] for o in objects], np.int64)
+        hand = (self.face_object[None, :] < 0) & (self.face_forearm[None, :] <= np.asarray(cut)[:, None])
+        return hand | (self.face_object[None, :] == kind[:, None])
 
     # ----- shading arrays ------------------------------------------------------------------
     def shade_arrays(self, scenes, views, assets, lut) -> dict:
