@@ -47,85 +47,77 @@ def _basis(w: np.ndarray) -> np.ndarray:
     return np.stack([u, np.cross(w, u), w], 1)
 
 
-def light_projection(lights, key, p_cam, vmask, S: int) -> np.ndarray:
+def light_projection(lights, key, p_cam, vmask, anchor, S: int) -> np.ndarray:
     """float32 [B, 24] shadow parameters (shadow.h): the key light's view/projection fitted to
-    the camera-frame points p_cam [B, V, 3] where vmask [B, V] (bool) is set. A sample whose
-    points all lie behind its point/spot light gets key -1 (no shadows)."""
+    the camera-frame points p_cam [B, V, 3] (m) where vmask [B, V] (bool) is set; anchor
+    [B, 3] is a point inside each scene (the hand's centre). A sample whose points all lie
+    behind its point/spot light gets key -1 (no shadows)."""
     B = len(p_cam)
-    out = np.zeros((B, N_SHADOW_PARAMS), np.float64)
     L = lights[np.arange(B), key].astype(np.float64)                  # [B, 12]
     persp = L[:, 0] > 0.5
-    P = p_cam.astype(np.float64)
-    inf = np.inf
-    lo = np.where(vmask[..., None], P, inf).min(1)
-    hi = np.where(vmask[..., None], P, -inf).max(1)
-    centre = np.where(np.isfinite(lo), (lo + hi) / 2, 0.0)
+    P = np.ascontiguousarray(p_cam.transpose(0, 2, 1), np.float32)   # [B, 3, V]: fast reductions
+    np.copyto(P, anchor[:, :, None].astype(np.float32), where=~vmask[:, None, :])  # excluded -> inside
+    lo, hi = P.min(2).astype(np.float64), P.max(2).astype(np.float64)
     origin = np.where(persp[:, None], L[:, 4:7], 0.0)
-    w = np.where(persp[:, None], centre - L[:, 4:7], L[:, 7:10])
+    w = np.where(persp[:, None], (lo + hi) / 2 - L[:, 4:7], L[:, 7:10])
     w /= np.maximum(np.linalg.norm(w, axis=1, keepdims=True), 1e-12)
-    R = _basis(w)
-    q = np.einsum("bij,bvj->bvi", R, P - origin[:, None, :])         # light-view coordinates
-    z = q[..., 2]
-    ok = vmask & (~persp[:, None] | (z > 1e-3))
-    zs = np.where(persp[:, None], np.maximum(z, 1e-3), 1.0)
-    s = q[..., :2] / zs[..., None]                                    # tan units or metres
-    smin = np.where(ok[..., None], s, inf).min(1)
-    smax = np.where(ok[..., None], s, -inf).max(1)
-    zmin = np.where(ok, z, inf).min(1)
-    zmax = np.where(ok, z, -inf).max(1)
-    valid = ok.any(1)
-    smin, smax = np.where(valid[:, None], smin, -1.0), np.where(valid[:, None], smax, 1.0)
-    zmin, zmax = np.where(valid, zmin, 0.5), np.where(valid, zmax, 1.0)
+    R = _basis(w)                                                     # light view: q = R (p - origin)
+    q = np.matmul(R.astype(np.float32), P - origin[:, :, None].astype(np.float32))   # [B, 3, V]
+    z = q[:, 2]
+    zmin, zmax = z.min(1).astype(np.float64), z.max(1).astype(np.float64)
+    valid = ~persp | (zmax > 1e-3)
+    zs = np.where(persp[:, None], np.maximum(z, 1e-3), np.float32(1))  # points behind the light: clipped
+    s = q[:, :2] / zs[:, None, :]                                     # tan units (persp) or metres
+    smin, smax = s.min(2).astype(np.float64), s.max(2).astype(np.float64)
     c = (smin + smax) / 2
     h = np.maximum((smax - smin).max(1) / 2, 1e-4) * (1 + 4.0 / S)  # keep a 2-texel border
     c = np.where(persp[:, None], np.clip(c, -_MAX_TAN, _MAX_TAN), c)
     h = np.where(persp, np.minimum(h, _MAX_TAN), h)
+    zmin = np.where(persp, np.maximum(zmin, 1e-3), zmin)
     margin = 0.005 + 0.02 * (zmax - zmin)
     near = np.where(persp, np.maximum(zmin - margin, zmin * 0.5), zmin - margin)
-    far = zmax + margin
-    M = np.zeros((B, 4, 4))
-    Ru, Rv, Rw = R[:, 0], R[:, 1], R[:, 2]
+    far = np.maximum(zmax, near + 1e-3) + margin
     t = -np.einsum("bij,bj->bi", R, origin)                           # q = R p + t
     A = np.where(persp, (far + near) / (far - near), 2 / (far - near))
     Bz = np.where(persp, -2 * far * near / (far - near), -(far + near) / (far - near))
-    for row, (axis, off) in enumerate(((Ru, t[:, 0]), (Rv, t[:, 1]))):
+    k = persp.astype(np.float64)
+    M = np.zeros((B, 4, 4))
+    for row in range(2):
         # perspective: (q_xy - c q_z) / h over w = q_z;  orthographic: (q_xy - c) / h over w = 1
-        k = np.where(persp, 1.0, 0.0)
-        M[:, row, :3] = (axis - k[:, None] * c[:, row:row + 1] * Rw) / h[:, None]
-        M[:, row, 3] = (off - k * c[:, row] * t[:, 2] - (1 - k) * c[:, row]) / h
-    M[:, 2, :3] = A[:, None] * Rw
+        M[:, row, :3] = (R[:, row] - (k * c[:, row])[:, None] * R[:, 2]) / h[:, None]
+        M[:, row, 3] = (t[:, row] - k * c[:, row] * t[:, 2] - (1 - k) * c[:, row]) / h
+    M[:, 2, :3] = A[:, None] * R[:, 2]
     M[:, 2, 3] = A * t[:, 2] + Bz
-    M[:, 3, :3] = np.where(persp[:, None], Rw, 0.0)
+    M[:, 3, :3] = k[:, None] * R[:, 2]
     M[:, 3, 3] = np.where(persp, t[:, 2], 1.0)
+    out = np.zeros((B, N_SHADOW_PARAMS), np.float64)
     out[:, 0:16] = M.reshape(B, 16)
     out[:, 16] = np.where(valid, key, -1)
-    out[:, 17] = persp
+    out[:, 17] = k
     out[:, 18], out[:, 19] = near, far
-    out[:, 20] = np.where(persp, 0.0, 2 * h / S)
-    out[:, 21] = np.where(persp, 2 * h / S, 0.0)
+    out[:, 20] = (1 - k) * 2 * h / S
+    out[:, 21] = k * 2 * h / S
     out[:, 22], out[:, 23] = BIAS_TEXELS, SLOPE_TEXELS
     return out.astype(np.float32)
 
 
-def shadow_pass(p_cam, faces, face_keep, lights, nlights, centre, S: int):
+def shadow_pass(p_cam, faces, face_keep, vmask, lights, nlights, anchor, S: int):
     """(shadow_map float32 [B, S, S, 4] (rast layout, row 0 at the bottom), params [B, 24]).
 
     p_cam [B, V, 3] camera-frame vertices (m); faces int32 [T, 3]; face_keep bool [B, T]: the
-    triangles that cast shadows in each sample; lights [B, 5, 12], nlights [B]; centre [B, 3]
-    the point where the key light is chosen (the hand's centre)."""
+    triangles that cast shadows in each sample; vmask bool [B, V]: the vertices the light's
+    frustum must contain (at least those of the kept faces); lights [B, 5, 12], nlights [B];
+    anchor [B, 3]: the hand's centre, where the key light is chosen."""
     from handraster.raster import rasterize
     B, V = p_cam.shape[:2]
-    key = key_lights(lights, nlights, centre)
-    bi, ti = np.nonzero(face_keep)                                    # sorted by sample
-    tri = faces[ti]
-    vmask = np.zeros((B, V), bool)
-    vmask[bi[:, None], tri] = True
-    params = light_projection(lights, key, p_cam, vmask, S)
+    key = key_lights(lights, nlights, anchor)
+    params = light_projection(lights, key, p_cam, vmask, anchor, S)
     M = params[:, :16].reshape(B, 4, 4)
     clip = np.matmul(p_cam, M[:, :, :3].transpose(0, 2, 1)) + M[:, None, :, 3]   # [B, V, 4]
+    bi, ti = np.nonzero(face_keep)                                    # sorted by sample
     counts = np.bincount(bi, minlength=B)
-    ranges = np.stack([np.concatenate([[0], np.cumsum(counts)[:-1]]), counts], 1).astype(np.int32)
-    tri_all = np.ascontiguousarray(tri + (bi * V)[:, None], np.int32)
-    smap, _ = rasterize(None, np.ascontiguousarray(clip.reshape(B * V, 4), np.float32), tri_all, (S, S),
+    ranges = np.stack([np.cumsum(counts) - counts, counts], 1).astype(np.int32)
+    tri = np.ascontiguousarray(faces[ti] + (bi * V)[:, None], np.int32)
+    smap, _ = rasterize(None, np.ascontiguousarray(clip.reshape(B * V, 4), np.float32), tri, (S, S),
                         ranges=ranges, grad_db=False)
     return smap, params
