@@ -1,14 +1,17 @@
-// scene.cpp (bind): the scene renderer's native stages - vertex_stage, vertex_normals and
-// shade (kernels/vertex_stage.h, kernels/shade.h). Called by handraster/scene/renderer.py.
+// scene.cpp (bind): the scene renderer's native stages - vertex_stage, vertex_normals,
+// shade and shadow_factor (kernels/vertex_stage.h, shade.h, shadow.h). Called by
+// handraster/scene/renderer.py.
 #include "bind/arrays.h"
 #include "bind/ops.h"
 #include "kernels/shade.h"
+#include "kernels/shadow.h"
 #include "kernels/vertex_stage.h"
 
 namespace hr {
 HR_DECLARE_LAUNCH(VertexStageOp)
 HR_DECLARE_LAUNCH(VertexNormalOp)
 HR_DECLARE_LAUNCH(ShadeOp)
+HR_DECLARE_LAUNCH(ShadowFactorOp)
 
 static void vertex_stage(py::object p_world, py::object extr, py::object K, py::object clip_nf,
                          int H, int W, py::object p_cam, py::object clip, std::uintptr_t stream) {
@@ -130,7 +133,7 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
                     er.ptr<const float>(), pl.ptr<const uint32_t>(), po.ptr<const int64_t>(), ph.ptr<const int32_t>(),
                     ev.ptr<const float>(), eo.ptr<const int64_t>(), eh.ptr<const int32_t>(), lut.ptr<const uint8_t>(),
                     rgb.ptr<uint8_t>(), dp.ptr<float>(), mk.ptr<uint8_t>(), (int)B, H, W, (int)V,
-                    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0};
+                    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, 0, nullptr, nullptr, 0};
   // Optional skin textures: tex, tex_off, tex_hw, tex_id, uv_tri, srgb2lin (all or none).
   ArrayView tx, to, th, ti, ut, sl;
   if (a.contains("tex")) {
@@ -158,8 +161,39 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
     p.tex_hw = th.ptr<const int32_t>(); p.tex_id = ti.ptr<const int32_t>(); p.srgb2lin = sl.ptr<const float>();
     p.n_tex = (int)Nt;
   }
+  // Optional key-light shadows: shadow_map [B, S, S, 4] and shadow [B, 24] (both or none).
+  ArrayView sm, sp;
+  if (a.contains("shadow_map") || a.contains("shadow")) {
+    sm = view_array(get("shadow_map"), op, "shadow_map");
+    if (sm.ndim() != 4) fail(op, "argument 'shadow_map' must be [B, S, S, 4]");
+    const int64_t S = sm.shape[1];
+    check_array(sm, op, "shadow_map", DType::f32, {B, S, S, 4}, "[B, S, S, 4]");
+    sp = arg_array(get("shadow"), op, "shadow", DType::f32, {B, kShadowParams}, "[B, 24]");
+    if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
+    p.shadow_map = sm.ptr<const float>(); p.shadow = sp.ptr<const float>(); p.S = (int)S;
+  }
   py::gil_scoped_release nogil;
   launch<ShadeOp>(p, B * H, stream);
+}
+
+static void shadow_factor(py::object smap, py::object params, py::object pos, py::object nrm, py::object ldir,
+                          py::object out, std::uintptr_t stream) {
+  const char* op = "shadow_factor";
+  ArrayView sm = view_array(smap, op, "smap");
+  ArrayView ps = view_array(pos, op, "pos");
+  if (sm.ndim() != 4 || ps.ndim() != 3) fail(op, "smap [B, S, S, 4] and pos [B, N, 3] expected");
+  const int64_t B = sm.shape[0], S = sm.shape[1], N = ps.shape[1];
+  check_array(sm, op, "smap", DType::f32, {B, S, S, 4}, "[B, S, S, 4]");
+  check_array(ps, op, "pos", DType::f32, {B, N, 3}, "[B, N, 3]");
+  if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
+  ArrayView sp = arg_array(params, op, "params", DType::f32, {B, kShadowParams}, "[B, 24]");
+  ArrayView nr = arg_array(nrm, op, "nrm", DType::f32, {B, N, 3}, "[B, N, 3]");
+  ArrayView ld = arg_array(ldir, op, "ldir", DType::f32, {B, N, 3}, "[B, N, 3]");
+  ArrayView ou = arg_array(out, op, "out", DType::f32, {B, N}, "[B, N]", true);
+  ShadowFactorOp::Params p{sm.ptr<const float>(), sp.ptr<const float>(), ps.ptr<const float>(), nr.ptr<const float>(),
+                           ld.ptr<const float>(), ou.ptr<float>(), (int)B, (int)N, (int)S};
+  py::gil_scoped_release nogil;
+  launch<ShadowFactorOp>(p, B * N, stream);
 }
 
 void bind_scene(py::module_& m) {
@@ -172,6 +206,9 @@ void bind_scene(py::module_& m) {
         py::arg("blotch") = py::none(), py::arg("stream") = 0);
   m.def("shade", &shade, "Interpolate, shade, composite (kernels/shade.h); arrays passed by name in a dict.",
         py::arg("arrays"), py::arg("H"), py::arg("W"), py::arg("stream") = 0);
+  m.def("shadow_factor", &shadow_factor, "Key-light shadow-map visibility at points (kernels/shadow.h).",
+        py::arg("smap"), py::arg("params"), py::arg("pos"), py::arg("nrm"), py::arg("ldir"), py::arg("out"),
+        py::arg("stream") = 0);
 }
 
 }  // namespace hr

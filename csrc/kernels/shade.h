@@ -20,6 +20,8 @@
 //   L_o      = exposure * ( albedo/pi * sum_l E_l (lam + tint (wrap - lam))
 //                         + sum_l E_l spec * GGX(n, v, l) + albedo/pi * SH_irradiance(R n) )
 //              lam = max(n.l, 0), wrap = max((n.l + w)/(1 + w), 0)
+//              E_key *= vis (kernels/shadow.h) for the key light when a shadow map is bound and
+//              n.l > 0 (vis is 1 elsewhere); vis == 1 leaves E_key untouched, bit for bit
 //   rgb      = sRGB(soft_clip(L_o)),  depth = camera z,  mask = label
 // Background pixel: a photo from the image pool through a 2x3 affine map of pixel
 // coordinates (bilinear), an equirectangular HDR environment seen along the pixel's ray
@@ -30,6 +32,7 @@
 #include "common/math.h"
 #include "kernels/background.h"
 #include "kernels/shade_common.h"
+#include "kernels/shadow.h"
 
 namespace hr {
 
@@ -71,6 +74,9 @@ struct ShadeOp {
     const int32_t* tex_id;     // [B] texture of the sample's skin, -1 = procedural
     const float* srgb2lin;     // [256] sRGB byte -> linear 0..1
     int n_tex;                 // Nt (0: textures off)
+    const float* shadow_map;   // [B, S, S, 4] key-light depth map as rast (nullptr: no shadows)
+    const float* shadow;       // [B, kShadowParams] light projection, key light (shadow.h)
+    int S;                     // shadow map resolution
   };
   static constexpr int64_t kCost = 20000;  // per row
 
@@ -136,6 +142,8 @@ struct ShadeOp {
     const vec3 tint = skin ? load3(m + kSssTint) : vec3{0.f, 0.f, 0.f};
     vec3 diff = {0.f, 0.f, 0.f}, spec = {0.f, 0.f, 0.f};
     const int nl = p.nlights[b];
+    const float* sp = p.shadow_map ? p.shadow + b * kShadowParams : nullptr;
+    const int key = sp ? (int)sp[kSKey] : -1;
     for (int k = 0; k < nl && k < kMaxLights; ++k) {
       const float* L = p.lights + (b * kMaxLights + k) * kLightParams;
       vec3 E = load3(L + kLColor), l;
@@ -157,6 +165,10 @@ struct ShadeOp {
       float lam = ndl > 0.f ? ndl : 0.f;
       float wr = (ndl + wrap) / (1.f + wrap);
       wr = wr > 0.f ? wr : 0.f;
+      if (k == key && ndl > 0.f) {
+        const float vis = shadow_visibility(p.shadow_map + b * (int64_t)p.S * p.S * 4, p.S, sp, pos, n, l);
+        if (vis < 1.f) E = E * vis;
+      }
       diff = diff + mul(E, vec3{lam + tint.x * (wr - lam), lam + tint.y * (wr - lam), lam + tint.z * (wr - lam)});
       spec = spec + E * (specw * ggx_specular(n, v, l, rough, f0));
     }

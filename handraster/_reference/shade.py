@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from handraster._reference import shadow
+
 # Parameter indices (csrc/kernels/shade_common.h)
 BACK, PALM, NAIL, BAMP, BFREQ, SEED, ROUGH, SPEC, WRAP, CREASE = 0, 3, 6, 9, 10, 11, 12, 13, 14, 15
 FMODE, SLA, SLB, SLPAT, SLFREQ, FCUT, OBA, OBB, OBPAT, OBFREQ, OBROUGH, EXPO, TINT = (
@@ -206,6 +208,8 @@ def shade_pixel(args, b, pos, n, label, a, blotch, tex=None):
                 t = np.clip((-(l @ L[7:10]) - L[10]) / (L[11] - L[10] + 1e-6), 0, 1)
                 E = E * t * t * (3 - 2 * t)
         ndl = n @ l
+        if "shadow_map" in args and k == int(args["shadow"][b, 16]) and ndl > 0:  # key light (shadow.h)
+            E = E * shadow.visibility(args["shadow_map"][b], args["shadow"][b], pos, n, l)
         lam = max(ndl, 0.0)
         wr = max((ndl + wrap) / (1 + wrap), 0.0)
         diff += E * (lam + tint * (wr - lam))

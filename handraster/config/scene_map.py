@@ -38,6 +38,7 @@ SCENE_KEYS = {
     "hdri_folder": "background.hdri_dir", "background_diversity": "background.diversity",
     "background_depth": "background.depth",
     "on_bad_asset": "on_bad_asset", "antialias": "antialias", "write_vertices": "output.write_vertices",
+    "shadows": "lights.shadows", "shadow_map_size": "lights.shadow_map_size",
 }
 
 # YAML keys the renderer does not read yet (their defaults describe what it does anyway).

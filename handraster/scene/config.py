@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Optional, Tuple
 
+import numpy as np
+
 
 class ConfigError(ValueError):
     """A configuration value is out of range; the message names the key, value and range."""
@@ -78,6 +80,8 @@ class SceneConfig:
     on_bad_asset: str = "error"                      # error | skip
     write_vertices: bool = False
     antialias: bool = False                          # silhouette antialiasing of the RGB (~+4 ms CPU/sample)
+    shadows: bool = False                            # key-light shadow map (scene/shadows.py; ~+1.7 ms CPU/sample)
+    shadow_map_size: int = 256                       # shadow map resolution (S x S texels; 128: ~+0.8 ms)
 
     def __post_init__(self):
         self.validate()
@@ -152,6 +156,10 @@ class SceneConfig:
                "an [N, 3, 3] array of intrinsics when camera is 'dataset'")
         _check(self.on_bad_asset in ("error", "skip"), "on_bad_asset", self.on_bad_asset, "error or skip")
         _check(self.background_depth >= 0, "background_depth", self.background_depth, ">= 0 metres")
+        _check(isinstance(self.shadows, (bool, np.bool_)), "shadows", self.shadows, "true or false")
+        sz = self.shadow_map_size
+        _check(isinstance(sz, (int, np.integer)) and not isinstance(sz, (bool, np.bool_)) and 32 <= sz <= 4096,
+               "shadow_map_size", sz, "an integer in [32, 4096]")
 
     def replace(self, **kw) -> "SceneConfig":
         names = {f.name for f in fields(self)}

@@ -76,6 +76,14 @@ class SceneMesh:
         self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
         self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
         self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
+        # shadow casters (shadows.py): per face, its mean forearm coordinate and its occluder kind
+        fa = self.vattr[self.faces, 6]
+        self.face_forearm = fa.mean(1)
+        self.forearm_edge = float((fa.max(1) - fa.min(1)).max(initial=0.0)) + 1e-3
+        starts = np.array([r[0] for r in vr], np.int64)
+        first = self.faces[len(model.faces):, 0] - self.n_hand
+        self.face_object = np.concatenate([np.full(len(model.faces), -1, np.int64),
+                                           np.searchsorted(starts, first, side="right") - 1])
         self.uv_tri = None
         if cfg.skin_texture_dir is not None:  # per-face-corner uvs (faces_uv indexes uvs, not vertices)
             if model.uvs is None or model.faces_uv is None or len(model.faces_uv) != len(model.faces):
@@ -111,6 +119,17 @@ class SceneMesh:
             R = rodrigues(o["rot"])
             out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
         return out
+
+    def shadow_casters(self, objects, cut):
+        """(faces bool [B, T], vertices bool [B, V]) that cast shadows in each sample: the hand,
+        the forearm faces whose mean forearm coordinate lies within the sample's cut (float
+        [B], m; the shade op drops farther fragments) and the faces of the sample's occluder;
+        the vertices are a superset of the kept faces' (forearm within cut + the longest edge)."""
+        kind = np.array([-2 if o is None else o["kind"] for o in objects], np.int64)
+        cut = np.asarray(cut, np.float32)[:, None]
+        hand = (self.face_object[None, :] < 0) & (self.face_forearm[None, :] <= cut)
+        verts = self.vattr[None, :, 6] <= cut + self.forearm_edge
+        return hand | (self.face_object[None, :] == kind[:, None]), verts
 
     # ----- shading arrays ------------------------------------------------------------------
     def shade_arrays(self, scenes, views, assets, lut) -> dict:

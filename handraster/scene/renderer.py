@@ -5,8 +5,8 @@
 
 Pipeline per batch (all batched; nothing per pixel in Python): scene/view parameters
 (scene/sampling.py) -> native skinning -> occluder placement -> native vertex stage (world ->
-camera -> clip) and normals -> native rasterizer -> native shade/composite (kernels/shade.h)
--> labels (scene/labels.py).
+camera -> clip) and normals -> native rasterizer -> optional key-light shadow map
+(scene/shadows.py) -> native shade/composite (kernels/shade.h) -> labels (scene/labels.py).
 """
 from __future__ import annotations
 
@@ -97,6 +97,12 @@ class Renderer:
         mask = np.empty((B, H, W), np.uint8)
         arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, vblotch=vblotch, rgb=rgb,
                       depth=depth, mask=mask)
+        if cfg.shadows:  # key-light shadow map (scene/shadows.py)
+            from handraster.scene.shadows import shadow_pass
+            keep, vmask = mesh.shadow_casters([s["object"] for s in sc], arrays["mat"][:, 25])
+            smap, sparams = shadow_pass(p_cam, mesh.faces, keep, vmask, arrays["lights"], arrays["nlights"],
+                                        p_cam[:, mesh.hand_ids].mean(1), cfg.shadow_map_size)
+            arrays.update(shadow_map=smap, shadow=sparams)
         mod.shade(arrays, H, W)
         if cfg.antialias:
             rgb = self._antialias(rgb, rast, clip, mask)
