@@ -12,6 +12,11 @@
 //                      HandModel.forward can fall back to its general path.
 //   skin(betas [B,S], pose [B,J,3], transl, joints [B,J+5,3], vertices [B,V,3])
 //       prepared inputs (hand mean added), caller-allocated C-contiguous outputs.
+// Batches under 8 use the vertex-tiled SkinLbsTileOp. A batch of 1 runs on the calling thread
+// (waking a thread team on a shared 2-core machine costs more than the ~15 us of work) and
+// alternates the tile order between calls: the pose blend streams ~1.35 MB of blend
+// directions, more than one core's L2, and a reversed pass starts on what the last one left
+// in cache. Attributes threads_b1 and alternate switch both off for measurements.
 #include <pybind11/numpy.h>
 
 #include <string>
@@ -150,6 +155,8 @@ class SkinModel {
   }
 
   int threads_b1 = 1;  // threads for a batch of 1 (see BENCHMARKS.md: waking a team costs more)
+  bool alternate_ = true;
+  int flip_ = 0;
 
  private:
   // Reads an optional float32 [B, cols] argument with lo <= cols <= hi. false (strict: raise)
@@ -202,6 +209,7 @@ class SkinModel {
     const int64_t BB = B >= kSkinBlock ? kSkinBlock : 1;
     const int64_t nblk = (B + BB - 1) / BB;
     std::vector<float> feat(nblk * Q_ * BB, 0.f), G(nblk * J_ * 12 * BB);
+    const int reverse = alternate_ ? (flip_ ^= 1) : 0;  // under the GIL
     SkinChainOp::Params cp{betas, pose, jt_, js_, par_, transl, joints, feat.data(), G.data(),
                            (int)B, (int)J_, (int)S_, (int)Q_, (int)BB, (int)JR};
     {
@@ -209,7 +217,8 @@ class SkinModel {
       launch_cpu<SkinChainOp>(cp, B, B == 1 ? 1 : 0);
       if (BB == 1) {
         SkinLbsTileOp::Params lp{vtt_, dirs_t_, ti_, tv_, feat.data(), G.data(), transl, verts,
-                                 (int)B, (int)V_, (int)J_, (int)Q_, (int)KT_, (int)T_};
+                                 (int)B, (int)V_, (int)J_, (int)Q_, (int)KT_, (int)T_,
+                                 reverse};
         launch_cpu<SkinLbsTileOp>(lp, B * T_, B == 1 ? threads_b1 : 0);
       } else {
         SkinLbsOp::Params lp{vt_, dirs_, wi_, wv_, feat.data(), G.data(), transl, verts,
@@ -258,7 +267,8 @@ void bind_skin_model(py::module_& m) {
            })
       .def("skin", &SkinModel::skin, py::arg("betas"), py::arg("pose"), py::arg("transl"),
            py::arg("joints"), py::arg("vertices"))
-      .def_readwrite("threads_b1", &SkinModel::threads_b1);
+      .def_readwrite("threads_b1", &SkinModel::threads_b1)
+      .def_readwrite("alternate", &SkinModel::alternate_);
 #else
   (void)m;
 #endif

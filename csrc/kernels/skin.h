@@ -213,13 +213,15 @@ struct SkinLbsTileOp {
     const float* transl;      // [B, 3] or nullptr
     float* vertices;          // [B, V, 3] out
     int B, V, J, Q, KT, T;    // T = ceil(V / L); items = B * T
+    int reverse;              // 1: item i runs tile T-1-i of its batch element (callers that
+                              // alternate the order reread the end of the last pass from cache)
   };
   static constexpr int64_t kCost = 16 * 600;  // multiply-adds per item (launcher threshold)
 
   static HR_HD void run(int64_t i, const Params& p) {
     constexpr int L = kSkinTile;
     const int64_t b = i / p.T;
-    const int64_t t = i - b * p.T;
+    const int64_t t = p.reverse ? (b + 1) * p.T - 1 - i : i - b * p.T;
     const float* f = p.feature + b * p.Q;
     const float* D = p.dirs + t * 3 * p.Q * L;
     const float* vt = p.v_template + t * 3 * L;
