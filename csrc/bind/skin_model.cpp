@@ -12,13 +12,14 @@
 //                      HandModel.forward can fall back to its general path.
 //   skin(betas [B,S], pose [B,J,3], transl, joints [B,J+5,3], vertices [B,V,3])
 //       prepared inputs (hand mean added), caller-allocated C-contiguous outputs.
-// Batches under 8 use the vertex-tiled SkinLbsTileOp. A batch of 1 runs on the calling thread
-// (waking a thread team on a shared 2-core machine costs more than the ~15 us of work) and
-// alternates the tile order between calls: the pose blend streams ~1.35 MB of blend
+// Every batch size runs SkinChainOp (BB = 1) then the vertex-tiled SkinLbsTileOp. A batch of
+// 1 runs on the calling thread (waking a thread team on a shared 2-core machine costs more
+// than the ~15 us of work) and alternates the tile order between calls: the pose blend streams ~1.35 MB of blend
 // directions, more than one core's L2, and a reversed pass starts on what the last one left
 // in cache. Attributes threads_b1 and alternate switch both off for measurements.
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,13 @@
 namespace hr {
 #if !HR_BACKEND_CUDA
 HR_DECLARE_LAUNCH_CPU(SkinChainOp)
-HR_DECLARE_LAUNCH_CPU(SkinLbsOp)
 HR_DECLARE_LAUNCH_CPU(SkinLbsTileOp)
 
 namespace {
 constexpr const char* kOp = "SkinModel";
+// Batch elements per SkinLbsTileOp block: their blend features and transforms (~1.3 KB
+// each) stay in L2 while a tile's directions (27 KB for MANO) stay in L1.
+constexpr int64_t kHandBlock = 64;
 
 // A float32 matrix argument read through the buffer protocol (any strides).
 struct Mat {
@@ -47,43 +50,37 @@ struct Mat {
 class SkinModel {
  public:
   SkinModel(py::object j_template, py::object j_shapedirs, py::object parents,
-            py::object v_template, py::object dirs, py::object w_idx, py::object w_val,
-            py::object v_template_t, py::object dirs_t, py::object t_idx, py::object t_val,
-            py::object pose_offset, py::object components, py::object tip_ids) {
-    keep_ = {j_template, j_shapedirs, parents, v_template, dirs, w_idx, w_val, v_template_t,
-             dirs_t, t_idx, t_val, pose_offset, components, tip_ids};
+            py::object v_template, py::object v_template_t, py::object dirs_t, py::object t_idx,
+            py::object t_val, py::object pose_offset, py::object components, py::object tip_ids) {
+    keep_ = {j_template, j_shapedirs, parents, v_template, v_template_t, dirs_t, t_idx, t_val,
+             pose_offset, components, tip_ids};
     ArrayView jt = view_array(j_template, kOp, "j_template");
     ArrayView vt = view_array(v_template, kOp, "v_template");
-    ArrayView dr = view_array(dirs, kOp, "dirs");
-    ArrayView wv = view_array(w_val, kOp, "w_val");
+    ArrayView dt = view_array(dirs_t, kOp, "dirs_t");
     ArrayView tv = view_array(t_val, kOp, "t_val");
-    if (jt.ndim() != 2 || vt.ndim() != 2 || dr.ndim() != 3 || wv.ndim() != 2 || tv.ndim() != 3)
-      fail(kOp, "j_template [J, 3], v_template [V, 3], dirs [V, 3, Q], w_val [V, K] and "
+    if (jt.ndim() != 2 || vt.ndim() != 2 || dt.ndim() != 4 || tv.ndim() != 3)
+      fail(kOp, "j_template [J, 3], v_template [V, 3], dirs_t [T, 3, Q, 16] and "
                 "t_val [T, KT, 16] must have those ranks");
-    J_ = jt.shape[0]; V_ = vt.shape[0]; Q_ = dr.shape[2]; K_ = wv.shape[1];
+    J_ = jt.shape[0]; V_ = vt.shape[0]; Q_ = dt.shape[2];
     T_ = (V_ + kSkinTile - 1) / kSkinTile; KT_ = tv.shape[1];
     ArrayView js = view_array(j_shapedirs, kOp, "j_shapedirs");
     S_ = js.ndim() == 3 ? js.shape[2] : -1;
     if (J_ < 1 || J_ > kMaxJoints)
       fail(kOp, "the model must have 1.." + std::to_string(kMaxJoints) + " joints, got " + std::to_string(J_));
     if (Q_ != S_ && Q_ != S_ + (J_ - 1) * 9)
-      fail(kOp, "dirs must have Q = S or S + (J-1)*9 columns, got " + std::to_string(Q_));
+      fail(kOp, "dirs_t must have Q = S or S + (J-1)*9 = " + std::to_string(S_ + (J_ - 1) * 9) +
+                    " directions, got " + std::to_string(Q_));
     check_array(jt, kOp, "j_template", DType::f32, {J_, 3}, "[J, 3]");
     check_array(js, kOp, "j_shapedirs", DType::f32, {J_, 3, S_}, "[J, 3, S]");
     check_array(vt, kOp, "v_template", DType::f32, {V_, 3}, "[V, 3]");
-    check_array(dr, kOp, "dirs", DType::f32, {V_, 3, Q_}, "[V, 3, Q]");
-    check_array(wv, kOp, "w_val", DType::f32, {V_, K_}, "[V, K]");
     check_array(tv, kOp, "t_val", DType::f32, {T_, KT_, kSkinTile}, "[ceil(V/16), KT, 16]");
     ArrayView pa = arg_array(parents, kOp, "parents", DType::i32, {J_}, "[J]");
-    ArrayView wi = arg_array(w_idx, kOp, "w_idx", DType::i32, {V_, K_}, "[V, K]");
     ArrayView vtt = arg_array(v_template_t, kOp, "v_template_t", DType::f32, {T_, 3, kSkinTile},
                               "[ceil(V/16), 3, 16]");
-    ArrayView dt = arg_array(dirs_t, kOp, "dirs_t", DType::f32, {T_, 3, Q_, kSkinTile},
-                             "[ceil(V/16), 3, Q, 16]");
+    check_array(dt, kOp, "dirs_t", DType::f32, {T_, 3, Q_, kSkinTile}, "[ceil(V/16), 3, Q, 16]");
     ArrayView ti = arg_array(t_idx, kOp, "t_idx", DType::i32, {T_, KT_}, "[ceil(V/16), KT]");
     ArrayView po = arg_array(pose_offset, kOp, "pose_offset", DType::f32, {J_ * 3}, "[J*3]");
     ArrayView tip = arg_array(tip_ids, kOp, "tip_ids", DType::i32, {-1}, "[N]");
-    check_indices(wi, 0, J_, kOp, "w_idx");
     check_indices(ti, 0, J_, kOp, "t_idx");
     check_indices(tip, 0, V_, kOp, "tip_ids");
     check_parents(pa, kOp, "parents");
@@ -95,8 +92,7 @@ class SkinModel {
       comp_ = cp.ptr<const float>();
     }
     jt_ = jt.ptr<const float>(); js_ = js.ptr<const float>(); par_ = pa.ptr<const int32_t>();
-    vt_ = vt.ptr<const float>(); dirs_ = dr.ptr<const float>(); wi_ = wi.ptr<const int32_t>();
-    wv_ = wv.ptr<const float>(); vtt_ = vtt.ptr<const float>(); dirs_t_ = dt.ptr<const float>();
+    vtt_ = vtt.ptr<const float>(); dirs_t_ = dt.ptr<const float>();
     ti_ = ti.ptr<const int32_t>(); tv_ = tv.ptr<const float>(); off_ = po.ptr<const float>();
     tips_.assign(tip.ptr<const int32_t>(), tip.ptr<const int32_t>() + tip.numel());
   }
@@ -206,25 +202,17 @@ class SkinModel {
            float* verts) {
     if (B == 0) return;
     const int64_t JR = J_ + static_cast<int64_t>(tips_.size());
-    const int64_t BB = B >= kSkinBlock ? kSkinBlock : 1;
-    const int64_t nblk = (B + BB - 1) / BB;
-    std::vector<float> feat(nblk * Q_ * BB, 0.f), G(nblk * J_ * 12 * BB);
-    const int reverse = alternate_ ? (flip_ ^= 1) : 0;  // under the GIL
+    std::vector<float> feat(B * Q_), G(B * J_ * 12);
+    const int reverse = B == 1 && alternate_ ? (flip_ ^= 1) : 0;  // under the GIL
     SkinChainOp::Params cp{betas, pose, jt_, js_, par_, transl, joints, feat.data(), G.data(),
-                           (int)B, (int)J_, (int)S_, (int)Q_, (int)BB, (int)JR};
+                           (int)B, (int)J_, (int)S_, (int)Q_, 1, (int)JR};
+    SkinLbsTileOp::Params lp{vtt_, dirs_t_, ti_, tv_, feat.data(), G.data(), transl, verts,
+                             (int)B, (int)V_, (int)J_, (int)Q_, (int)KT_, (int)T_,
+                             (int)std::min<int64_t>(B, kHandBlock), reverse};
     {
       py::gil_scoped_release nogil;
       launch_cpu<SkinChainOp>(cp, B, B == 1 ? 1 : 0);
-      if (BB == 1) {
-        SkinLbsTileOp::Params lp{vtt_, dirs_t_, ti_, tv_, feat.data(), G.data(), transl, verts,
-                                 (int)B, (int)V_, (int)J_, (int)Q_, (int)KT_, (int)T_,
-                                 reverse};
-        launch_cpu<SkinLbsTileOp>(lp, B * T_, B == 1 ? threads_b1 : 0);
-      } else {
-        SkinLbsOp::Params lp{vt_, dirs_, wi_, wv_, feat.data(), G.data(), transl, verts,
-                             (int)B, (int)V_, (int)J_, (int)Q_, (int)K_, (int)BB};
-        launch_cpu<SkinLbsOp>(lp, nblk * V_, 0);
-      }
+      launch_cpu<SkinLbsTileOp>(lp, B * T_, B == 1 ? threads_b1 : 0);
     }
     for (int64_t b = 0; b < B; ++b)
       for (size_t k = 0; k < tips_.size(); ++k)
@@ -233,10 +221,10 @@ class SkinModel {
   }
 
   std::vector<py::object> keep_;  // the arrays below point into these
-  int64_t J_ = 0, V_ = 0, S_ = 0, Q_ = 0, K_ = 0, T_ = 0, KT_ = 0, C_ = 0;
-  const float *jt_ = nullptr, *js_ = nullptr, *vt_ = nullptr, *dirs_ = nullptr, *wv_ = nullptr;
-  const float *vtt_ = nullptr, *dirs_t_ = nullptr, *tv_ = nullptr, *off_ = nullptr, *comp_ = nullptr;
-  const int32_t *par_ = nullptr, *wi_ = nullptr, *ti_ = nullptr;
+  int64_t J_ = 0, V_ = 0, S_ = 0, Q_ = 0, T_ = 0, KT_ = 0, C_ = 0;
+  const float *jt_ = nullptr, *js_ = nullptr, *vtt_ = nullptr, *dirs_t_ = nullptr, *tv_ = nullptr;
+  const float *off_ = nullptr, *comp_ = nullptr;
+  const int32_t *par_ = nullptr, *ti_ = nullptr;
   std::vector<int32_t> tips_;
 };
 }  // namespace
@@ -249,12 +237,10 @@ void bind_skin_model(py::module_& m) {
                         "A model's skinning arrays (HandModel.derived() layouts), validated once; "
                         "see csrc/bind/skin_model.cpp.")
       .def(py::init<py::object, py::object, py::object, py::object, py::object, py::object,
-                    py::object, py::object, py::object, py::object, py::object, py::object,
-                    py::object, py::object>(),
+                    py::object, py::object, py::object, py::object, py::object>(),
            py::arg("j_template"), py::arg("j_shapedirs"), py::arg("parents"), py::arg("v_template"),
-           py::arg("dirs"), py::arg("w_idx"), py::arg("w_val"), py::arg("v_template_t"),
-           py::arg("dirs_t"), py::arg("t_idx"), py::arg("t_val"), py::arg("pose_offset"),
-           py::arg("components"), py::arg("tip_ids"))
+           py::arg("v_template_t"), py::arg("dirs_t"), py::arg("t_idx"), py::arg("t_val"),
+           py::arg("pose_offset"), py::arg("components"), py::arg("tip_ids"))
       .def("forward",
            [](SkinModel& s, py::handle hp, py::handle b, py::handle go, py::handle tr) {
              return s.forward(hp, b, go, tr, true);

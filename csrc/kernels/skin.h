@@ -17,12 +17,16 @@
 // BB]); SkinLbsOp runs once per (block, vertex). With BB = 8 every inner loop runs over the 8
 // contiguous lanes of a block, so it vectorises, each D_v row is read once per 8 hands, and
 // the accumulators form independent chains. BB = 1 (small batches) vectorises over Q instead.
-// SkinLbsTileOp is the small-batch alternative (BB = 1) that vectorises over vertices
-// instead: one item is a tile of kSkinTile = 16 consecutive vertices of one batch element,
-// with the blend directions, rest vertices and weights stored tile-major ([T, 3, Q, 16] ...)
-// so every inner loop runs over the 16 lanes of a tile. Its LBS blends the transforms
-// first, T_v = sum_k w_vk G_jk over the joints any vertex of the tile uses (all 16 for dense
-// weights: a [16 x KT] x [KT x 12] product per tile), then applies T_v once.
+// (The CUDA module's skin_forward uses SkinLbsOp.)
+// SkinLbsTileOp, the CPU path at every batch size (after SkinChainOp with BB = 1, through
+// SkinModel in bind/skin_model.cpp), vectorises over vertices instead: one item is a tile of
+// kSkinTile = 16 consecutive vertices of one batch element, with the blend directions, rest
+// vertices and weights stored tile-major ([T, 3, Q, 16] ...) so every inner loop runs over
+// the 16 lanes of a tile; items run a block of batch elements over one tile at a time, so a
+// tile's directions come from L1 for all but the first. Its LBS blends the transforms first,
+// T_v = sum_k w_vk G_jk over the joints any vertex of the tile uses (all 16 for dense
+// weights: a [16 x KT] x [KT x 12] product per tile), then applies T_v once; at batch 1 this
+// is ~2 us of the ~15 us, the rest is streaming the 1.35 MB of directions.
 // The numpy twin is handraster/_reference/skin.py.
 #pragma once
 #include "common/hr.h"
@@ -213,45 +217,56 @@ struct SkinLbsTileOp {
     const float* transl;      // [B, 3] or nullptr
     float* vertices;          // [B, V, 3] out
     int B, V, J, Q, KT, T;    // T = ceil(V / L); items = B * T
-    int reverse;              // 1: item i runs tile T-1-i of its batch element (callers that
-                              // alternate the order reread the end of the last pass from cache)
+    int HB;                   // batch elements per block (item order: block, tile, element)
+    int reverse;              // 1: tiles in reverse order (callers that alternate the order
+                              // reread the end of the last pass from cache)
   };
   static constexpr int64_t kCost = 16 * 600;  // multiply-adds per item (launcher threshold)
 
   static HR_HD void run(int64_t i, const Params& p) {
     constexpr int L = kSkinTile;
-    const int64_t b = i / p.T;
-    const int64_t t = p.reverse ? (b + 1) * p.T - 1 - i : i - b * p.T;
+    constexpr int NA = 4;  // partial sums per coordinate (q mod 4): 12 independent FMA chains
+    // Items run block by block of HB batch elements, all elements of a block over one tile
+    // before the next tile, so a tile's directions (3 * Q * L floats) are read from memory
+    // once per block and from L1 for its other elements.
+    const int64_t per_block = static_cast<int64_t>(p.T) * p.HB;
+    const int64_t blk = i / per_block;
+    const int64_t base = blk * p.HB;
+    const int64_t nb = (p.B - base) < p.HB ? (p.B - base) : p.HB;
+    const int64_t rem = i - blk * per_block;
+    const int64_t tt = rem / nb;
+    const int64_t b = base + (rem - tt * nb);
+    const int64_t t = p.reverse ? p.T - 1 - tt : tt;
     const float* f = p.feature + b * p.Q;
     const float* D = p.dirs + t * 3 * p.Q * L;
     const float* vt = p.v_template + t * 3 * L;
-    // v_posed = T_v + D_v . f, two partial sums per coordinate (even / odd q) so the FMA
-    // chains overlap.
-    float x0[L], x1[L], x2[L], y0[L], y1[L], y2[L];
-    for (int l = 0; l < L; ++l) {
-      x0[l] = vt[l]; x1[l] = vt[L + l]; x2[l] = vt[2 * L + l];
-      y0[l] = 0.f; y1[l] = 0.f; y2[l] = 0.f;
-    }
+    // v_posed = T_v + D_v . f
+    float x[NA][3][L];
+    for (int a = 0; a < NA; ++a)
+      for (int c = 0; c < 3; ++c)
+        for (int l = 0; l < L; ++l) x[a][c][l] = a == 0 ? vt[c * L + l] : 0.f;
     const float* D0 = D;
     const float* D1 = D + p.Q * L;
     const float* D2 = D + 2 * p.Q * L;
     int q = 0;
-    for (; q + 1 < p.Q; q += 2) {
-      const float f0 = f[q], f1 = f[q + 1];
-      const float* a0 = D0 + q * L; const float* a1 = D1 + q * L; const float* a2 = D2 + q * L;
+    for (; q + NA <= p.Q; q += NA) {
+      for (int a = 0; a < NA; ++a) {
+        const float fq = f[q + a];
+        const float* a0 = D0 + (q + a) * L; const float* a1 = D1 + (q + a) * L;
+        const float* a2 = D2 + (q + a) * L;
 #if !HR_DEVICE_CODE
 #pragma omp simd
 #endif
-      for (int l = 0; l < L; ++l) {
-        x0[l] += a0[l] * f0; y0[l] += a0[L + l] * f1;
-        x1[l] += a1[l] * f0; y1[l] += a1[L + l] * f1;
-        x2[l] += a2[l] * f0; y2[l] += a2[L + l] * f1;
+        for (int l = 0; l < L; ++l) {
+          x[a][0][l] += a0[l] * fq; x[a][1][l] += a1[l] * fq; x[a][2][l] += a2[l] * fq;
+        }
       }
     }
-    if (q < p.Q) {
-      const float f0 = f[q];
+    for (; q < p.Q; ++q) {
+      const float fq = f[q];
       for (int l = 0; l < L; ++l) {
-        x0[l] += D0[q * L + l] * f0; x1[l] += D1[q * L + l] * f0; x2[l] += D2[q * L + l] * f0;
+        x[0][0][l] += D0[q * L + l] * fq; x[0][1][l] += D1[q * L + l] * fq;
+        x[0][2][l] += D2[q * L + l] * fq;
       }
     }
     // T_v = sum_k w_vk G_jk: 12 accumulators of L lanes, G entries broadcast.
@@ -280,7 +295,9 @@ struct SkinLbsTileOp {
 #pragma omp simd
 #endif
     for (int l = 0; l < L; ++l) {
-      const float X = x0[l] + y0[l], Y = x1[l] + y1[l], Z = x2[l] + y2[l];
+      const float X = (x[0][0][l] + x[1][0][l]) + (x[2][0][l] + x[3][0][l]);
+      const float Y = (x[0][1][l] + x[1][1][l]) + (x[2][1][l] + x[3][1][l]);
+      const float Z = (x[0][2][l] + x[1][2][l]) + (x[2][2][l] + x[3][2][l]);
       o0[l] = T[0][l] * X + T[1][l] * Y + T[2][l] * Z + T[3][l] + tx;
       o1[l] = T[4][l] * X + T[5][l] * Y + T[6][l] * Z + T[7][l] + ty;
       o2[l] = T[8][l] * X + T[9][l] * Y + T[10][l] * Z + T[11][l] + tz;

@@ -175,9 +175,9 @@ class HandModel:
                 C = _native.native("cpu")
             except _native.NativeUnavailableError:  # pragma: no cover - depends on the build
                 return None
-            sm = C.SkinModel(d["j_template"], d["j_shapedirs"], d["parents"], d["v_template"], d["dirs"],
-                             d["w_idx"], d["w_val"], d["v_template_t"], d["dirs_t"], d["t_idx"], d["t_val"],
-                             d["pose_offset"], d["components"], d["tip_ids"].astype(np.int32))
+            sm = C.SkinModel(d["j_template"], d["j_shapedirs"], d["parents"], d["v_template"], d["v_template_t"],
+                             d["dirs_t"], d["t_idx"], d["t_val"], d["pose_offset"], d["components"],
+                             d["tip_ids"].astype(np.int32))
             self._skin_model = sm
         return sm
 
