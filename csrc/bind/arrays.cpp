@@ -161,4 +161,17 @@ void check_indices(const ArrayView& idx, int64_t lo, int64_t hi, const char* op,
   }
 }
 
+void check_parents(const ArrayView& pa, const char* op, const char* arg) {
+  const int64_t J = pa.numel();
+  std::vector<int32_t> par(J);
+  copy_to_host(par.data(), pa.data, J * sizeof(int32_t));
+  const std::string a(arg);
+  if (J > 0 && par[0] != -1)
+    fail(op, a + "[0] must be -1 (joint 0 is the root), got " + std::to_string(par[0]));
+  for (int64_t j = 1; j < J; ++j)
+    if (par[j] < 0 || par[j] >= j)
+      fail(op, a + "[" + std::to_string(j) + "] = " + std::to_string(par[j]) +
+                   "; every joint's parent must come before it (0 <= parent < index)");
+}
+
 }  // namespace hr

@@ -62,4 +62,7 @@ constexpr bool kCudaModule = HR_BACKEND_CUDA != 0;
 // module checks on the device through a copy (see bind/arrays.cpp).
 void check_indices(const ArrayView& idx, int64_t lo, int64_t hi, const char* op, const char* arg);
 
+// A kinematic tree: parents[0] == -1 and 0 <= parents[j] < j for j > 0 (int32 [J]).
+void check_parents(const ArrayView& parents, const char* op, const char* arg);
+
 }  // namespace hr

@@ -10,6 +10,7 @@ PYBIND11_MODULE(HR_MODULE_NAME, m) {
   m.def("device_count", &hr::device_count, "Number of CUDA devices visible (0 on the CPU module).");
   m.def("synchronize", [](std::uintptr_t stream) { hr::synchronize(stream); }, pybind11::arg("stream") = 0);
   hr::bind_skin(m);
+  hr::bind_skin_model(m);
   hr::bind_scene(m);
   hr::bind_raster(m);
   hr::bind_interpolate(m);

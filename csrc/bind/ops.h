@@ -4,6 +4,7 @@
 
 namespace hr {
 void bind_skin(pybind11::module_& m);
+void bind_skin_model(pybind11::module_& m);
 void bind_scene(pybind11::module_& m);
 void bind_raster(pybind11::module_& m);
 void bind_interpolate(pybind11::module_& m);

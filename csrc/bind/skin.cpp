@@ -51,19 +51,13 @@ static void skin_forward(py::object betas, py::object pose, py::object j_templat
   check_indices(wi, 0, J, op, "w_idx");
   // parents must describe a tree rooted at joint 0 with parents before children, which the
   // chain relies on (J <= 32 values, checked on the host).
-  std::vector<int32_t> par(J);
-  copy_to_host(par.data(), pa.data, J * sizeof(int32_t));
-  if (par[0] != -1) fail(op, "parents[0] must be -1 (joint 0 is the root), got " + std::to_string(par[0]));
-  for (int64_t j = 1; j < J; ++j)
-    if (par[j] < 0 || par[j] >= j)
-      fail(op, "parents[" + std::to_string(j) + "] = " + std::to_string(par[j]) +
-                   "; every joint's parent must come before it (0 <= parent < index)");
+  check_parents(pa, op, "parents");
   if (B == 0) return;
 
   SkinChainOp::Params cp{bt.ptr<const float>(), ps.ptr<const float>(), jt.ptr<const float>(),
                          js.ptr<const float>(), pa.ptr<const int32_t>(), tr.ptr<const float>(),
                          jo.ptr<float>(), fe.ptr<float>(), g.ptr<float>(),
-                         (int)B, (int)J, (int)S, (int)Q, (int)BB};
+                         (int)B, (int)J, (int)S, (int)Q, (int)BB, (int)J};
   SkinLbsOp::Params lp{vt.ptr<const float>(), dr.ptr<const float>(), wi.ptr<const int32_t>(),
                        wv.ptr<const float>(), fe.ptr<const float>(), g.ptr<const float>(),
                        tr.ptr<const float>(), vo.ptr<float>(),

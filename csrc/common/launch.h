@@ -20,6 +20,13 @@ void launch(const typename Op::Params& p, int64_t n, StreamHandle stream);
 #define HR_DECLARE_LAUNCH(Op) \
   extern template void ::hr::launch<Op>(const typename Op::Params&, int64_t, ::hr::StreamHandle);
 
+// CPU module only (cpu/launch_cpu.h): like launch, with at most `threads` threads (0 = the
+// default policy; 1 = on the calling thread).
+template <class Op>
+void launch_cpu(const typename Op::Params& p, int64_t n, int threads);
+#define HR_DECLARE_LAUNCH_CPU(Op) \
+  extern template void ::hr::launch_cpu<Op>(const typename Op::Params&, int64_t, int);
+
 // Backend services implemented in cpu/runtime.cpp or cuda/runtime.cu.
 int device_count();              // 0 on the CPU module
 void synchronize(StreamHandle);  // no-op on CPU; cudaStreamSynchronize + error check on CUDA

@@ -4,3 +4,4 @@
 
 HR_INSTANTIATE_CPU(hr::SkinChainOp)
 HR_INSTANTIATE_CPU(hr::SkinLbsOp)
+HR_INSTANTIATE_CPU(hr::SkinLbsTileOp)

@@ -4,3 +4,4 @@
 
 HR_INSTANTIATE_CUDA(hr::SkinChainOp)
 HR_INSTANTIATE_CUDA(hr::SkinLbsOp)
+HR_INSTANTIATE_CUDA(hr::SkinLbsTileOp)

@@ -17,6 +17,16 @@
 // BB]); SkinLbsOp runs once per (block, vertex). With BB = 8 every inner loop runs over the 8
 // contiguous lanes of a block, so it vectorises, each D_v row is read once per 8 hands, and
 // the accumulators form independent chains. BB = 1 (small batches) vectorises over Q instead.
+// (The CUDA module's skin_forward uses SkinLbsOp.)
+// SkinLbsTileOp, the CPU path at every batch size (after SkinChainOp with BB = 1, through
+// SkinModel in bind/skin_model.cpp), vectorises over vertices instead: one item is a tile of
+// kSkinTile = 16 consecutive vertices of one batch element, with the blend directions, rest
+// vertices and weights stored tile-major ([T, 3, Q, 16] ...) so every inner loop runs over
+// the 16 lanes of a tile; items run a block of batch elements over one tile at a time, so a
+// tile's directions come from L1 for all but the first. Its LBS blends the transforms first,
+// T_v = sum_k w_vk G_jk over the joints any vertex of the tile uses (all 16 for dense
+// weights: a [16 x KT] x [KT x 12] product per tile), then applies T_v once; at batch 1 this
+// is ~2 us of the ~15 us, the rest is streaming the 1.35 MB of directions.
 // The numpy twin is handraster/_reference/skin.py.
 #pragma once
 #include "common/hr.h"
@@ -26,6 +36,7 @@ namespace hr {
 
 constexpr int kMaxJoints = 32;
 constexpr int kSkinBlock = 8;  // batch elements per SkinLbsOp item when B >= kSkinBlock
+constexpr int kSkinTile = 16;  // vertices per SkinLbsTileOp item (one AVX-512 vector)
 
 struct SkinChainOp {
   struct Params {
@@ -35,11 +46,13 @@ struct SkinChainOp {
     const float* j_shapedirs;  // [J, 3, S] J_regressor @ shapedirs
     const int32_t* parents;    // [J]       parents[0] = -1, parents[j] < j
     const float* transl;       // [B, 3] or nullptr
-    float* joints;             // [B, J, 3] out: posed joints, transl added
+    float* joints;             // [B, JR, 3] out: rows 0..J-1 per batch element = posed joints,
+                               //            transl added (rows J..JR-1 are not written)
     float* feature;            // [ceil(B/BB), Q, BB] out: blend feature f (pad lanes zero)
     float* G;                  // [ceil(B/BB), J, 12, BB] out: G_j row-major 3x4, blocked
     int B, J, S, Q;            // Q = S + (J-1)*9 when the model has pose blend shapes, else S
     int BB;                    // 1 or kSkinBlock
+    int JR;                    // rows per batch element in joints (>= J)
   };
   static constexpr int64_t kCost = 2000;
 
@@ -90,7 +103,7 @@ struct SkinChainOp {
             A[j][r * 4 + 3] - (A[j][r * 4] * Jrest[j][0] + A[j][r * 4 + 1] * Jrest[j][1] +
                                A[j][r * 4 + 2] * Jrest[j][2]);
       }
-      float* jo = p.joints + (b * p.J + j) * 3;
+      float* jo = p.joints + (b * p.JR + j) * 3;
       jo[0] = A[j][3] + tx; jo[1] = A[j][7] + ty; jo[2] = A[j][11] + tz;
     }
   }
@@ -189,6 +202,111 @@ struct SkinLbsOp {
       for (int r = 0; r < 3; ++r)
         out[r] = T[r * 4][l] * X + T[r * 4 + 1][l] * Y + T[r * 4 + 2][l] * Z + T[r * 4 + 3][l] +
                  (p.transl ? p.transl[b * 3 + r] : 0.f);
+    }
+  }
+};
+
+struct SkinLbsTileOp {
+  struct Params {
+    const float* v_template;  // [T, 3, L]    rest vertices by tile, L = kSkinTile (pad zero)
+    const float* dirs;        // [T, 3, Q, L] shapedirs then posedirs by tile (pad zero)
+    const int32_t* t_idx;     // [T, KT]      joints used by any vertex of the tile (pad 0)
+    const float* t_val;       // [T, KT, L]   each lane's weight for them (zero where unused)
+    const float* feature;     // [B, Q]       SkinChainOp's output with BB = 1
+    const float* G;           // [B, J, 12]   SkinChainOp's output with BB = 1
+    const float* transl;      // [B, 3] or nullptr
+    float* vertices;          // [B, V, 3] out
+    int B, V, J, Q, KT, T;    // T = ceil(V / L); items = B * T
+    int HB;                   // batch elements per block (item order: block, tile, element)
+    int reverse;              // 1: tiles in reverse order (callers that alternate the order
+                              // reread the end of the last pass from cache)
+  };
+  static constexpr int64_t kCost = 16 * 600;  // multiply-adds per item (launcher threshold)
+
+  static HR_HD void run(int64_t i, const Params& p) {
+    constexpr int L = kSkinTile;
+    constexpr int NA = 4;  // partial sums per coordinate (q mod 4): 12 independent FMA chains
+    // Items run block by block of HB batch elements, all elements of a block over one tile
+    // before the next tile, so a tile's directions (3 * Q * L floats) are read from memory
+    // once per block and from L1 for its other elements.
+    const int64_t per_block = static_cast<int64_t>(p.T) * p.HB;
+    const int64_t blk = i / per_block;
+    const int64_t base = blk * p.HB;
+    const int64_t nb = (p.B - base) < p.HB ? (p.B - base) : p.HB;
+    const int64_t rem = i - blk * per_block;
+    const int64_t tt = rem / nb;
+    const int64_t b = base + (rem - tt * nb);
+    const int64_t t = p.reverse ? p.T - 1 - tt : tt;
+    const float* f = p.feature + b * p.Q;
+    const float* D = p.dirs + t * 3 * p.Q * L;
+    const float* vt = p.v_template + t * 3 * L;
+    // v_posed = T_v + D_v . f
+    float x[NA][3][L];
+    for (int a = 0; a < NA; ++a)
+      for (int c = 0; c < 3; ++c)
+        for (int l = 0; l < L; ++l) x[a][c][l] = a == 0 ? vt[c * L + l] : 0.f;
+    const float* D0 = D;
+    const float* D1 = D + p.Q * L;
+    const float* D2 = D + 2 * p.Q * L;
+    int q = 0;
+    for (; q + NA <= p.Q; q += NA) {
+      for (int a = 0; a < NA; ++a) {
+        const float fq = f[q + a];
+        const float* a0 = D0 + (q + a) * L; const float* a1 = D1 + (q + a) * L;
+        const float* a2 = D2 + (q + a) * L;
+#if !HR_DEVICE_CODE
+#pragma omp simd
+#endif
+        for (int l = 0; l < L; ++l) {
+          x[a][0][l] += a0[l] * fq; x[a][1][l] += a1[l] * fq; x[a][2][l] += a2[l] * fq;
+        }
+      }
+    }
+    for (; q < p.Q; ++q) {
+      const float fq = f[q];
+      for (int l = 0; l < L; ++l) {
+        x[0][0][l] += D0[q * L + l] * fq; x[0][1][l] += D1[q * L + l] * fq;
+        x[0][2][l] += D2[q * L + l] * fq;
+      }
+    }
+    // T_v = sum_k w_vk G_jk: 12 accumulators of L lanes, G entries broadcast.
+    float T[12][L];
+    for (int e = 0; e < 12; ++e)
+      for (int l = 0; l < L; ++l) T[e][l] = 0.f;
+    const int32_t* ti = p.t_idx + t * p.KT;
+    const float* tw = p.t_val + t * p.KT * L;
+    const float* Gb = p.G + b * p.J * 12;
+    for (int k = 0; k < p.KT; ++k) {
+      const float* Gj = Gb + ti[k] * 12;
+      const float* w = tw + k * L;
+      for (int e = 0; e < 12; ++e) {
+        const float g = Gj[e];
+#if !HR_DEVICE_CODE
+#pragma omp simd
+#endif
+        for (int l = 0; l < L; ++l) T[e][l] += w[l] * g;
+      }
+    }
+    const float tx = p.transl ? p.transl[b * 3] : 0.f;
+    const float ty = p.transl ? p.transl[b * 3 + 1] : 0.f;
+    const float tz = p.transl ? p.transl[b * 3 + 2] : 0.f;
+    float o0[L], o1[L], o2[L];
+#if !HR_DEVICE_CODE
+#pragma omp simd
+#endif
+    for (int l = 0; l < L; ++l) {
+      const float X = (x[0][0][l] + x[1][0][l]) + (x[2][0][l] + x[3][0][l]);
+      const float Y = (x[0][1][l] + x[1][1][l]) + (x[2][1][l] + x[3][1][l]);
+      const float Z = (x[0][2][l] + x[1][2][l]) + (x[2][2][l] + x[3][2][l]);
+      o0[l] = T[0][l] * X + T[1][l] * Y + T[2][l] * Z + T[3][l] + tx;
+      o1[l] = T[4][l] * X + T[5][l] * Y + T[6][l] * Z + T[7][l] + ty;
+      o2[l] = T[8][l] * X + T[9][l] * Y + T[10][l] * Z + T[11][l] + tz;
+    }
+    const int64_t v0 = t * L;
+    const int n = (p.V - v0) < L ? static_cast<int>(p.V - v0) : L;
+    float* out = p.vertices + (b * p.V + v0) * 3;
+    for (int l = 0; l < n; ++l) {
+      out[l * 3] = o0[l]; out[l * 3 + 1] = o1[l]; out[l * 3 + 2] = o2[l];
     }
   }
 };

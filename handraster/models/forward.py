@@ -75,53 +75,25 @@ def _betas(model, betas, like, B):
     return b
 
 
-def _is_f32_2d(x, n):
-    return type(x) is np.ndarray and x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == n
-
-
-def _forward_numpy_fast(model, hand_pose, betas, global_orient, transl):
-    """The common numpy case with every argument already float32 [B, n]: no conversions or
-    shape normalisation (batch-1 calls are dominated by Python overhead). None when the
-    arguments need the general path."""
-    d = model._derived or model.derived()
-    J = model.num_joints
-    if model.num_pca_comps or not _is_f32_2d(hand_pose, (J - 1) * 3):
-        return None
-    B = hand_pose.shape[0]
-    S = model.num_betas
-    if not (betas is None or (_is_f32_2d(betas, S) and betas.shape[0] == B)):
-        return None
-    for x in (global_orient, transl):
-        if not (x is None or (_is_f32_2d(x, 3) and x.shape[0] == B)):
-            return None
-    pose = np.empty((B, J * 3), np.float32)
-    pose[:, 3:] = hand_pose
-    if global_orient is None:
-        pose[:, :3] = 0.0
-    else:
-        pose[:, :3] = global_orient
-    pose += d["pose_offset"]
-    if betas is None:
-        betas = np.zeros((B, S), np.float32)
-    betas = np.ascontiguousarray(betas)
-    transl = None if transl is None else np.ascontiguousarray(transl)
-    return _skin_native(model, d, betas, pose.reshape(B, J, 3), transl, hand_pose)
-
-
 def _skin_native(model, d, betas, pose, transl, like):
     """Allocate outputs and scratch in ``like``'s library/device and run the native skinning
     ops on prepared arrays: betas [B, S], pose [B, J, 3], transl [B, 3] or None; d is
     model.derived_on(like)."""
     from handraster.models.hand_model import SkinOutput
     B, J = pose.shape[0], model.num_joints
+    verts = _native.empty((B, model.num_vertices, 3), like)
+    f = _native.for_native
+    if _native.device_of(like) == "cpu":
+        # The model's native SkinModel: constant arrays validated once, tips filled in C++.
+        joints = _native.empty((B, J + len(d["tip_ids"]), 3), like)
+        model._native_skin().skin(f(betas), f(pose), f(transl), f(joints), f(verts))
+        return SkinOutput(vertices=verts, joints=joints)
     Q = d["dirs"].shape[2]
     BB = 8 if B >= 8 else 1  # the kernel's blocked scratch layout (kernels/skin.h)
     nblk = (B + BB - 1) // BB
     joints = _native.empty((B, J, 3), like)
     feat = _native.zeros((nblk, Q, BB), like) if B % BB else _native.empty((nblk, Q, BB), like)
     G = _native.empty((nblk, J, 12, BB), like)
-    verts = _native.empty((B, model.num_vertices, 3), like)
-    f = _native.for_native
     _native.module_for(like).skin_forward(
         f(betas), f(pose), f(d["j_template"]), f(d["j_shapedirs"]), f(d["parents"]),
         f(d["v_template"]), f(d["dirs"]), f(d["w_idx"]), f(d["w_val"]), f(transl),
@@ -134,10 +106,6 @@ def _skin_native(model, d, betas, pose, transl, like):
 
 
 def forward(model, hand_pose, betas, global_orient, transl, differentiable):
-    if type(hand_pose) is np.ndarray and not differentiable:
-        out = _forward_numpy_fast(model, hand_pose, betas, global_orient, transl)
-        if out is not None:
-            return out
     inputs = (hand_pose, betas, global_orient, transl)
     like = _first(*inputs)
     if like is None or not hasattr(like, "shape"):

@@ -15,6 +15,36 @@ import numpy as np
 from handraster import _native
 from handraster.models.joints import MANO_TIP_IDS, NUM_JOINTS_MANO, to_openpose
 
+TILE = 16  # vertices per tile of the small-batch kernel (kSkinTile in csrc/kernels/skin.h)
+
+
+def _tile_layout(v_template, dirs, weights):
+    """The small-batch kernel's tile-major arrays (SkinLbsTileOp in csrc/kernels/skin.h):
+    v_template_t [T,3,16], dirs_t [T,3,Q,16] (vertices padded with zeros to T*16), and per
+    tile the joints any of its vertices uses, t_idx [T,KT] (padded with joint 0), with each
+    lane's weight for them, t_val [T,KT,16] (zero where unused)."""
+    V, J = weights.shape
+    T = -(-V // TILE)
+    pad = T * TILE - V
+
+    def tiles(x):  # [V, ...] -> [T, 16, ...]
+        x = np.concatenate([x, np.zeros((pad,) + x.shape[1:], x.dtype)]) if pad else x
+        return x.reshape((T, TILE) + x.shape[1:])
+    vt = tiles(np.asarray(v_template, np.float32)).transpose(0, 2, 1)
+    dt = tiles(np.asarray(dirs, np.float32)).transpose(0, 2, 3, 1)
+    w = tiles(np.asarray(weights, np.float32))                     # [T, 16, J]
+    used = (w != 0).any(1)                                         # [T, J]
+    KT = max(1, int(used.sum(1).max()))
+    idx = np.zeros((T, KT), np.int32)
+    val = np.zeros((T, KT, TILE), np.float32)
+    for t in range(T):
+        js = np.flatnonzero(used[t])
+        idx[t, : len(js)] = js
+        val[t, : len(js)] = w[t][:, js].T
+    return {"v_template_t": np.ascontiguousarray(vt), "dirs_t": np.ascontiguousarray(dt),
+            "t_idx": idx, "t_val": val}
+
+
 # Labels of DESIGN.md "Part labels": 0 background, 1 palm, ..., 7 forearm, 8 object.
 PART_NAMES = ("background", "palm", "thumb", "index", "middle", "ring", "pinky", "forearm", "object")
 
@@ -73,6 +103,7 @@ class HandModel:
         validate_model(self)
         self._derived: dict = {}
         self._device_cache: dict = {}
+        self._skin_model = None  # native SkinModel (CPU), made on first forward
 
     # ----- sizes -------------------------------------------------------------------------
     @property
@@ -129,10 +160,26 @@ class HandModel:
         order = np.argsort(-np.abs(self.weights), axis=1, kind="stable")[:, :K]
         d["w_idx"] = np.ascontiguousarray(order, np.int32)
         d["w_val"] = np.ascontiguousarray(np.take_along_axis(self.weights, order, 1), np.float32)
+        d.update(_tile_layout(self.v_template, d["dirs"], self.weights))
         d["weights"] = np.ascontiguousarray(self.weights, np.float32)
         d["v_template"] = np.ascontiguousarray(self.v_template, np.float32)
         d["tip_ids"] = np.ascontiguousarray(self.tip_ids, np.int64)
         return d
+
+    def _native_skin(self):
+        """The CPU module's SkinModel over derived() (created once; None without _C)."""
+        sm = self._skin_model
+        if sm is None:
+            d = self.derived()
+            try:
+                C = _native.native("cpu")
+            except _native.NativeUnavailableError:  # pragma: no cover - depends on the build
+                return None
+            sm = C.SkinModel(d["j_template"], d["j_shapedirs"], d["parents"], d["v_template"], d["v_template_t"],
+                             d["dirs_t"], d["t_idx"], d["t_val"], d["pose_offset"], d["components"],
+                             d["tip_ids"].astype(np.int32))
+            self._skin_model = sm
+        return sm
 
     def derived_on(self, like) -> dict:
         """derived() converted to ``like``'s library and device (cached per device)."""
@@ -167,6 +214,13 @@ class HandModel:
         The native path has no gradients; the torch path (autograd) is taken when any input
         requires grad or differentiable=True.
         """
+        if not differentiable:
+            # The common case, numpy float32 [B, n] arguments, in one native call (batch-1
+            # calls are otherwise dominated by Python); None for anything else.
+            sm = self._skin_model or self._native_skin()
+            r = None if sm is None else sm.try_forward(hand_pose, betas, global_orient, transl)
+            if r is not None:
+                return SkinOutput(r[0], r[1])
         from handraster.models.forward import forward
         return forward(self, hand_pose, betas, global_orient, transl, differentiable)
 
