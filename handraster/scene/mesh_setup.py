@@ -93,11 +93,13 @@ class SceneMesh:
         """World vertices float32 [B, V_hand + V_obj, 3]: each sample's chosen occluder
         (obj: the scenes' object row tree, sampling.py) scaled, rotated and put between the
         camera (views["extrinsics"] [B, 4, 4]) and a pseudo-random point of the hand; the other
-        occluders collapsed onto the hand's centre (zero-area triangles cover no pixel)."""
+        occluders collapsed onto a point of the hand (zero-area triangles cover no pixel)."""
         B, nh = hand_verts.shape[0], self.n_hand
         out = np.empty((B, nh + len(self.obj_vertices), 3), np.float32)
         out[:, :nh] = hand_verts
-        out[:, nh:] = hand_verts[:, self.hand_ids].mean(1)[:, None]
+        # any point will do for the collapsed occluders (their triangles cover no pixel): the
+        # mean of the few framing vertices is cheaper than that of the whole hand
+        out[:, nh:] = hand_verts[:, self.frame_ids].mean(1)[:, None]
         rows = np.flatnonzero(obj["present"])
         if not len(rows):
             return out

@@ -30,11 +30,12 @@ def _camera_draws(rng, cfg, scenes):
 
 
 def _apply(E, p):
-    """Points p [n, N, 3] (or [n, 3]) through the world -> camera matrices E [n, 4, 4]."""
-    R, t = E[:, :3, :3], E[:, :3, 3]
-    if p.ndim == 2:
-        return np.einsum("nij,nj->ni", R, p) + t
-    return np.einsum("nij,nkj->nki", R, p) + t[:, None]
+    """Points p [n, N, 3] (or [n, 3]) through the world -> camera matrices E [n, 4, 4].
+    Written out per component: einsum's generic loop is ~10x slower on these 3x3 products."""
+    q = p if p.ndim == 3 else p[:, None]
+    R, t = E[:, None, :3, :3], E[:, None, :3, 3]
+    out = (q[..., 0, None] * R[..., 0] + q[..., 1, None] * R[..., 1] + q[..., 2, None] * R[..., 2] + t)
+    return out if p.ndim == 3 else out[:, 0]
 
 
 def sample_views(cfg, seed: int, scenes, views, hand_points, assets) -> dict:
