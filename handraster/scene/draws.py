@@ -26,14 +26,16 @@ from handraster._reference.rng import philox4x32_10
 
 SCENE_STREAM = 0x53434E45  # "SCNE": scene-level draws (hand, pose, skin, forearm, object)
 VIEW_STREAM = 0x56570000   # "VW" + view number: view-level draws (camera, lights, background)
-_CHUNK = 64                # slots generated per refill (a multiple of 4)
+_CHUNK = 64                # default slots generated per refill
 
 
 class RowDraws:
     """Independent streams for rows with ids int [n] (scene numbers) and stream words
-    (int or int [n]). See the module docstring; float64 results of shape `size`."""
+    (int or int [n]). See the module docstring; float64 results of shape `size`. chunk: slots
+    generated per refill (about what the caller draws: one Philox call instead of several);
+    it changes no value."""
 
-    def __init__(self, seed: int, ids, stream):
+    def __init__(self, seed: int, ids, stream, chunk: int = _CHUNK):
         ids = np.asarray(ids, np.int64).reshape(-1)
         self.n = len(ids)
         self._seed = int(seed)
@@ -43,11 +45,12 @@ class RowDraws:
         self._buf = np.empty((self.n, 0))
         self._used = 0   # slots of _buf already handed out
         self._block = 0  # next Philox block to generate
+        self._chunk = int(chunk)
 
     def _uniforms(self, k: int) -> np.ndarray:
         """The next k slots of every row: float64 [n, k] in (0, 1)."""
         while self._buf.shape[1] - self._used < k:
-            nb = max(_CHUNK, k) // 4 + 1
+            nb = max(self._chunk, k) // 4 + 1
             blocks = np.arange(self._block, self._block + nb, dtype=np.int64)[None, :]
             w = philox4x32_10(self._seed, self._lo, self._hi, blocks, self._stream)
             u = (np.stack(w, -1).reshape(self.n, 4 * nb) + 0.5) * (1.0 / 4294967296.0)

@@ -38,23 +38,38 @@ _WINDOW = np.array([(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)], np.floa
 
 
 def _project(p, K):
-    """Pixel coordinates (u, v), float32 [B, N] each, of camera-frame points p [B, N, 3]."""
-    z = np.maximum(p[..., 2], 1e-6)
-    x, y = p[..., 0] / z, p[..., 1] / z
-    return (K[:, 0, 0, None] * x + K[:, 0, 1, None] * y + K[:, 0, 2, None],
-            K[:, 1, 1, None] * y + K[:, 1, 2, None])
+    """Pixel coordinates (u, v), float32 [B, N] each, of camera-frame points p [B, N, 3].
+    In-place arithmetic on two buffers: with ~10^5 vertices a batch, every fresh temporary
+    costs page faults (the allocator hands such sizes back to the OS)."""
+    iz = np.maximum(p[..., 2], 1e-6)
+    np.reciprocal(iz, out=iz)
+    u = p[..., 0] * iz
+    v = np.multiply(p[..., 1], iz, out=iz)
+    u *= K[:, 0, 0, None]
+    u += K[:, 0, 2, None]
+    if K[:, 0, 1].any():  # skew (none for the renderer's own cameras)
+        u += K[:, 0, 1, None] * v
+    v *= K[:, 1, 1, None]
+    v += K[:, 1, 2, None]
+    return u, v
 
 
 def _pixels(u, v, H: int, W: int):
-    """The pixels nearest to (u, v) float32 [B, ...]: (indices int64 [B, ...] into
-    img.reshape(-1) of image b, clamped to the image; inside the image, bool [B, ...]).
-    Rounded, tested and clamped in float32 (exact for pixel coordinates), then one int cast."""
-    x, y = np.rint(u), np.rint(v)
-    inside = (x >= 0) & (x <= W - 1) & (y >= 0) & (y <= H - 1)
-    base = (np.arange(x.shape[0], dtype=np.float64) * (H * W)).reshape((-1,) + (1,) * (x.ndim - 1))
-    flat = base + np.clip(y, 0, H - 1, out=y) * W
-    flat += np.clip(x, 0, W - 1, out=x)
-    return flat.astype(np.int64), inside
+    """The pixels nearest to (u, v) float32 [B, ...] (both OVERWRITTEN): (indices int64
+    [B, ...] into img.reshape(-1) of image b, clamped to the image; inside the image, bool
+    [B, ...]). Rounded, tested and clamped in float32 (exact: y * W + x < 2^24 for images
+    up to 4096 x 4096), then one int cast."""
+    x, y = np.rint(u, out=u), np.rint(v, out=v)
+    inside = x >= 0
+    inside &= x <= W - 1
+    inside &= y >= 0
+    inside &= y <= H - 1
+    y = np.clip(y, 0, H - 1, out=y)
+    y *= W
+    y += np.clip(x, 0, W - 1, out=x)
+    flat = y.astype(np.int64)
+    flat += (np.arange(x.shape[0], dtype=np.int64) * (H * W)).reshape((-1,) + (1,) * (x.ndim - 1))
+    return flat, inside
 
 
 class _PartSegments:
@@ -111,8 +126,11 @@ def compute_labels(mesh, joints_world, p_cam, K, E, depth, mask, right, normals=
     scale = (np.maximum(x1 - x0, y1 - y0) / 200.0).astype(np.float32)
     fv, vin = _pixels(u, v, H, W)
     dv = d_flat[fv]
-    hidden = vin & (dv > 0) & (dv < hand[..., 2] - SURFACE_EPS)
-    by_object = hidden & (m_flat[fv] == 8)
+    hidden = dv > 0
+    hidden &= vin
+    hidden &= dv < hand[..., 2] - SURFACE_EPS
+    by_object = m_flat[fv] == 8
+    by_object &= hidden
     if normals is not None:
         # render-and-compare (the gap paper; analysis/occlusion.py): a vertex counts for the
         # object only if the hand alone would show it; back-facing vertices are hidden by the

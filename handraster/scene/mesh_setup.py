@@ -118,7 +118,7 @@ class SceneMesh:
     # ----- shading arrays ------------------------------------------------------------------
     def shade_arrays(self, sc: dict, vw: dict, assets, lut) -> dict:
         """The shade kernel's per-sample arrays (kernels/shade.h) from the samples' scene and
-        view row trees (sampling.py, view_sampling.py), packed for the whole batch at once."""
+        view row trees (sampling.py), packed for the whole batch at once."""
         sk, fa, ob, bg = sc["skin"], sc["forearm"], sc["object"], vw["background"]
         B = len(sc["right"])
         mat = np.zeros((B, 40), np.float32)

@@ -17,9 +17,7 @@ from handraster.data.schema import RenderBatch
 from handraster.scene.config import SceneConfig
 from handraster.scene.labels import compute_labels
 from handraster.scene.mesh_setup import SceneMesh
-from handraster.scene.describe import describe_samples
-from handraster.scene.sampling import sample_scenes, take_rows
-from handraster.scene.view_sampling import sample_views
+from handraster.scene.sampling import describe_samples, sample_scenes, sample_views, take_rows
 
 _LIN2SRGB = None
 
