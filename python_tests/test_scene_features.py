@@ -111,11 +111,11 @@ def test_pose_mixture_draws_every_source_by_weight(tmp_path):
 def test_shape_dist_and_clip():
     from handraster.scene.sampling import sample_betas
     g = np.random.default_rng(0)
-    b = np.stack([sample_betas(g, SceneConfig(shape_std=2.0, shape_clip=1.5)) for _ in range(100)])
+    b = sample_betas(g, SceneConfig(shape_std=2.0, shape_clip=1.5), 100)
     assert np.abs(b).max() == pytest.approx(1.5) and (np.abs(b) == 1.5).mean() > 0.2
-    u = np.stack([sample_betas(g, SceneConfig(shape_dist="uniform", shape_std=0.5)) for _ in range(100)])
+    u = sample_betas(g, SceneConfig(shape_dist="uniform", shape_std=0.5), 100)
     assert np.abs(u).max() <= 0.5 and np.abs(u).max() > 0.45 and u.std() < 0.35
-    assert not sample_betas(g, SceneConfig(shape_dist="zero")).any()
+    assert not sample_betas(g, SceneConfig(shape_dist="zero"), 3).any()
     kw = to_scene_config(load_config({"shape": {"dist": "uniform", "clip": 2.0}}))
     assert kw.shape_dist == "uniform" and kw.shape_clip == 2.0
 
@@ -123,11 +123,11 @@ def test_shape_dist_and_clip():
 def test_camera_distance_weights_and_view_spread(hand_cache):  # noqa: F811
     from handraster.scene import camera as cam
     g = np.random.default_rng(0)
-    d = np.array([cam.sample_anyhand_distance(g, (0.5, 2.0), 0.01, weights=(0.0, 1.0)) for _ in range(50)])
+    d = cam.sample_anyhand_distance(g, 50, (0.5, 2.0), 0.01, weights=(0.0, 1.0))
     assert np.allclose(d, 2.0, atol=0.05)
     axis = np.array([0.0, 0.6, 0.8])
-    ang = [np.degrees(np.arccos(np.clip(cam.direction_in_cap(g, axis, np.radians(20)) @ axis, -1, 1)))
-           for _ in range(300)]
+    ang = np.degrees(np.arccos(np.clip(cam.direction_in_cap(g, np.tile(axis, (300, 1)), np.radians(20)) @ axis,
+                                       -1, 1)))
     assert max(ang) <= 20.0 + 1e-6 and max(ang) > 17.0
     from handraster.scene.renderer import Renderer
     b = Renderer(SceneConfig(views=3, view_spread_deg=25.0, **SMALL)).render(np.arange(12), seed=2)
@@ -146,16 +146,13 @@ def test_camera_distance_weights_and_view_spread(hand_cache):  # noqa: F811
 def test_light_types():
     from handraster.scene.lighting import sample_lights
     cfg = SceneConfig(light_types=("spot",), lights=(3, 3))
-    L, n, amb = sample_lights(np.random.default_rng(0), cfg, np.array([0, 0, 0.5]))
-    assert n == 3 and (L[:3, 0] == 2).all() and not amb.any()
+    L, n, amb = sample_lights(np.random.default_rng(0), cfg, np.array([[0, 0, 0.5]] * 4))
+    assert (n == 3).all() and (L[:, :3, 0] == 2).all() and not L[:, 3:].any() and not amb.any()
     cfg = SceneConfig(light_types=("ambient", "directional"), lights=(5, 5))
-    kinds, ambient = [], 0
-    for k in range(20):
-        L, n, amb = sample_lights(np.random.default_rng(k), cfg, np.array([0, 0, 0.5]))
-        kinds += list(L[:n, 0])
-        ambient += (5 - n)
-        assert (amb > 0).any() == (n < 5)
-    assert set(kinds) == {0.0} and ambient > 5
+    L, n, amb = sample_lights(np.random.default_rng(0), cfg, np.array([[0, 0, 0.5]] * 20))
+    kinds = np.concatenate([L[k, :n[k], 0] for k in range(20)])
+    assert ((amb > 0).any(1) == (n < 5)).all()
+    assert set(kinds) == {0.0} and (5 - n).sum() > 5
     with pytest.raises(SceneConfigError, match="light_types"):
         SceneConfig(light_types=("ambient",))
     assert to_scene_config(load_config({"lights": {"types": ["point"]}})).light_types == ("point",)
@@ -165,15 +162,16 @@ def test_skin_diversity_and_tone_range():
     from handraster.scene.sampling import sample_skin
     from handraster.scene.skin_tone import skin_ita
     cfg = SceneConfig(skin_diversity=0.05)
-    skins = [sample_skin(np.random.default_rng([9, s]), cfg) for s in range(200)]
-    ids = {s["pool_id"] for s in skins}
+    from handraster.scene.draws import SCENE_STREAM, RowDraws
+    skins = sample_skin(RowDraws(9, np.arange(200), SCENE_STREAM), cfg, 200)
+    ids = set(skins["pool_id"].tolist())
     assert ids <= set(range(10)) and len(ids) >= 8
-    backs = {tuple(np.round(s["back"], 6)) for s in skins}
+    backs = {tuple(np.round(b, 6)) for b in skins["back"]}
     assert len(backs) == len(ids)  # a pool entry is always the same skin
-    full = [sample_skin(np.random.default_rng([9, s]), SceneConfig()) for s in range(50)]
-    assert len({tuple(np.round(s["back"], 6)) for s in full}) == 50
-    dark = [sample_skin(np.random.default_rng(s), SceneConfig(skin_tone_range=(0.8, 1.0)))["back"] for s in range(40)]
-    assert skin_ita(np.array(dark)).max() < 72 - 0.8 * 137 + 12  # + the L*/b* noise
+    full = sample_skin(RowDraws(9, np.arange(50), SCENE_STREAM), SceneConfig(), 50)
+    assert len({tuple(np.round(b, 6)) for b in full["back"]}) == 50
+    dark = sample_skin(np.random.default_rng(0), SceneConfig(skin_tone_range=(0.8, 1.0)), 40)["back"]
+    assert skin_ita(dark).max() < 72 - 0.8 * 137 + 12  # + the L*/b* noise
 
 
 def test_background_diversity_uses_the_first_fraction(tmp_path):
@@ -183,10 +181,10 @@ def test_background_diversity_uses_the_first_fraction(tmp_path):
         Image.fromarray(np.full((20, 20, 3), 30 * k, np.uint8)).save(tmp_path / f"bg{k}.png")
     a = SceneAssets(SceneConfig(background_folder=str(tmp_path), background_diversity=0.25,
                                 background_weights=(1, 0, 0)))
-    ids = {a.sample_background(np.random.default_rng(s), (32, 32), np.eye(4))["id"] for s in range(60)}
+    ids = set(a.sample_background(np.random.default_rng(0), (32, 32), 60)["id"].tolist())
     assert ids == {0, 1}
     a = SceneAssets(SceneConfig(background_folder=str(tmp_path), background_weights=(1, 0, 0)))
-    ids = {a.sample_background(np.random.default_rng(s), (32, 32), np.eye(4))["id"] for s in range(60)}
+    ids = set(a.sample_background(np.random.default_rng(0), (32, 32), 60)["id"].tolist())
     assert len(ids) == 8
     assert to_scene_config(load_config({"preset": "ablation-bg-5"})).background_diversity == 0.05
 

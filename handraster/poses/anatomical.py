@@ -42,8 +42,9 @@ def _finger_curls(n: int, rng: np.random.Generator, g: np.ndarray) -> np.ndarray
     c[:, 3] = 0.6 * c[:, 1] + 0.4 * own[:, 3]              # ring follows middle
     c[:, 2] = 0.6 * c[:, 3] + 0.4 * own[:, 2]              # pinky follows ring
     solo = rng.random((n, 4)) < INDEPENDENT_P
-    c[solo] = rng.random(int(solo.sum()))
-    return c
+    # a fixed number of draws per hand (not one per solo finger): row r's values then depend on
+    # row r's stream alone (the renderer draws a batch with one stream per row, scene/draws.py)
+    return np.where(solo, rng.random((n, 4)), c)
 
 
 def sample_anatomical_angles(n: int, rng: Optional[np.random.Generator] = None) -> np.ndarray:

@@ -8,13 +8,15 @@ from handraster.scene.lighting import constant_sh
 
 
 def _rot_x(a):
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+    """Rotations [n, 3, 3] about x by the angles a [n] (radians)."""
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    return np.stack([o, z, z, z, c, -s, z, s, c], -1).reshape(-1, 3, 3)
 
 
 def _rot_y(a):
-    c, s = np.cos(a), np.sin(a)
-    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    """Rotations [n, 3, 3] about y by the angles a [n] (radians)."""
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    return np.stack([c, z, s, z, o, z, -s, z, c], -1).reshape(-1, 3, 3)
 
 
 # camera frame (x right, y down, z forward) -> environment frame (x right, y up, z back)
@@ -90,30 +92,38 @@ class SceneAssets:
         o = self.envs.offsets[n]
         return self.envs.data[o:o + h * w * 3].reshape(h, w, 3)
 
-    def sample_background(self, rng: np.random.Generator, hw, extrinsics) -> dict:
-        """Background of one view: mode 0 photo (id, affine), 1 environment (id, rotation,
-        exposure), 2 solid colour; plus the ambient SH and the rotation that takes camera-frame
-        normals into the SH's frame."""
-        from handraster.scene.background_sampler import sample_background_affine
-        mode = int(rng.choice(3, p=self.bg_weights))
-        out = dict(mode=mode, id=0, name=None, affine=np.zeros((2, 3), np.float32), param=np.zeros(8, np.float32),
-                   env_rot=np.eye(3, dtype=np.float32), sh_rot=np.eye(3, dtype=np.float32))
-        if mode == 0:
-            n = int(rng.integers(self.n_photos))
-            out["id"], out["name"] = n, self.photos.names[n]
-            out["affine"] = sample_background_affine(rng, tuple(self.pool_hw[n]), hw).astype(np.float32)
-            out["sh"] = self.photo_sh[n]
-        elif mode == 1:
-            n = int(rng.integers(self.n_envs))
-            out["id"], out["name"] = n, self.envs.names[n]
-            R = _rot_y(rng.uniform(0, 2 * np.pi)) @ _rot_x(rng.uniform(-0.5, 0.5)) @ _CAM_TO_ENV
-            out["env_rot"] = R.astype(np.float32)
-            out["sh_rot"] = out["env_rot"]
-            exposure = float(rng.uniform(0.6, 1.4) / max(1e-6, self.env_lum[n] * 4.0))
-            out["param"][3] = exposure
-            out["sh"] = (self.envs.sh[n] * exposure).astype(np.float32)
-        else:
-            c = rng.uniform(20, 235, size=3).astype(np.float32)
-            out["param"][:3] = c
-            out["sh"] = constant_sh((c / 255.0) ** 2.2)
+    def sample_background(self, rng, hw, n: int) -> dict:
+        """Backgrounds of n views (a row tree): mode int64 [n] (0 photo, 1 environment, 2 solid
+        colour), id int64 [n], name list of n (None for solid), affine float32 [n, 2, 3] (photo
+        crop), param float32 [n, 8] (solid RGB 0-255 in 0:3, environment exposure in 3),
+        env_rot / sh_rot float32 [n, 3, 3] (camera-frame directions -> the environment's / SH's
+        frame), sh float32 [n, 9, 3] (the ambient irradiance SH). Every row draws the values
+        of every mode (a fixed slot layout per row) and keeps its own mode's."""
+        from handraster.scene.background_sampler import crop_affines, crops_from_uniforms
+        mode = rng.choice(3, size=n, p=self.bg_weights)
+        u = rng.random((n, 11))  # photo id, crop (5), env id, yaw, pitch, exposure; then colour
+        colour = 20 + 215 * rng.random((n, 3))
+        photo = np.minimum(np.floor(u[:, 0] * self.n_photos), max(self.n_photos - 1, 0)).astype(np.int64)
+        env = np.minimum(np.floor(u[:, 6] * self.n_envs), max(self.n_envs - 1, 0)).astype(np.int64)
+        is_photo, is_env = mode == 0, mode == 1
+        out = dict(mode=mode, id=np.where(is_photo, photo, np.where(is_env, env, 0)),
+                   affine=np.zeros((n, 2, 3), np.float32), param=np.zeros((n, 8), np.float32),
+                   env_rot=np.tile(np.eye(3, dtype=np.float32), (n, 1, 1)), sh=np.zeros((n, 9, 3), np.float32))
+        if is_photo.any():
+            crop = crops_from_uniforms(u[is_photo, 1:6], self.pool_hw[photo[is_photo]], hw)
+            out["affine"][is_photo] = crop_affines(*crop, hw)
+            out["sh"][is_photo] = self.photo_sh[photo[is_photo]]
+        if is_env.any():
+            k = env[is_env]
+            R = _rot_y(2 * np.pi * u[is_env, 7]) @ _rot_x(u[is_env, 8] - 0.5) @ _CAM_TO_ENV
+            out["env_rot"][is_env] = R
+            exposure = (0.6 + 0.8 * u[is_env, 9]) / np.maximum(1e-6, self.env_lum[k] * 4.0)
+            out["param"][is_env, 3] = exposure
+            out["sh"][is_env] = self.envs.sh[k] * exposure[:, None, None]
+        solid = mode == 2
+        out["param"][solid, :3] = colour[solid]
+        out["sh"][solid] = constant_sh((colour[solid] / 255.0) ** 2.2)
+        out["sh_rot"] = out["env_rot"]
+        out["name"] = [self.photos.names[i] if m == 0 else self.envs.names[i] if m == 1 else None
+                       for m, i in zip(mode.tolist(), out["id"].tolist())]
         return out

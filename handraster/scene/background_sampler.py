@@ -43,28 +43,55 @@ class BackgroundCrop:
         return np.concatenate([M, t[:, None]], axis=1).astype(np.float32)
 
 
-def sample_background_crop(rng: np.random.Generator, src_hw, out_hw, scale_range=(0.5, 1.0),
-                           max_rotation_deg: float = 15.0, flip_prob: float = 0.5) -> BackgroundCrop:
-    """Draw one crop (see the module docstring). scale ~ U(scale_range), angle ~
-    U(-max_rotation_deg, max_rotation_deg), flip ~ Bernoulli(flip_prob), centre ~ uniform."""
-    Hs, Ws = (float(v) for v in src_hw)
-    H, W = (float(v) for v in out_hw)
-    if min(Hs, Ws, H, W) < 1:
+def _check_crop_args(src_hw, out_hw, scale_range):
+    if min(min(src_hw), min(out_hw)) < 1:
         raise ValueError(f"sample_background_crop: sizes must be >= 1, got src {src_hw}, out {out_hw}")
     lo, hi = scale_range
     if not 0 < lo <= hi:
         raise ValueError(f"sample_background_crop: scale_range must satisfy 0 < lo <= hi, got {scale_range}")
-    scale = rng.uniform(lo, hi)
-    angle = rng.uniform(-max_rotation_deg, max_rotation_deg) if max_rotation_deg > 0 else 0.0
-    flip = bool(rng.random() < flip_prob)
-    s = scale * min(Ws / W, Hs / H)
-    c, sn = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+
+
+def crops_from_uniforms(u, src_hw, out_hw, scale_range=(0.5, 1.0), max_rotation_deg: float = 15.0,
+                        flip_prob: float = 0.5):
+    """The crop geometry for uniforms u [n, 5] in (0, 1) (scale, angle, flip, centre x, centre y)
+    and source sizes src_hw [n, 2]: (centre [n, 2], scale [n], angle_deg [n], flip bool [n]),
+    float64 (see the module docstring)."""
+    u = np.asarray(u, np.float64)
+    src = np.asarray(src_hw, np.float64).reshape(-1, 2)
+    Hs, Ws = src[:, 0], src[:, 1]
+    H, W = (float(v) for v in out_hw)
+    lo, hi = scale_range
+    scale = lo + u[:, 0] * (hi - lo)
+    angle = (2 * u[:, 1] - 1) * max_rotation_deg
+    flip = u[:, 2] < flip_prob
+    s = scale * np.minimum(Ws / W, Hs / H)
+    c, sn = np.abs(np.cos(np.radians(angle))), np.abs(np.sin(np.radians(angle)))
     bw, bh = s * (W * c + H * sn), s * (W * sn + H * c)  # the rotated window's bounding box
-    shrink = min(1.0, Ws / bw, Hs / bh)
+    shrink = np.minimum(1.0, np.minimum(Ws / bw, Hs / bh))
     s, bw, bh = s * shrink, bw * shrink, bh * shrink
-    cx = -0.5 + bw / 2 + rng.random() * max(0.0, Ws - bw)
-    cy = -0.5 + bh / 2 + rng.random() * max(0.0, Hs - bh)
-    return BackgroundCrop((float(cx), float(cy)), float(s), float(angle), flip)
+    cx = -0.5 + bw / 2 + u[:, 3] * np.maximum(0.0, Ws - bw)
+    cy = -0.5 + bh / 2 + u[:, 4] * np.maximum(0.0, Hs - bh)
+    return np.stack([cx, cy], 1), s, angle, flip
+
+
+def crop_affines(centre, scale, angle_deg, flip, out_hw) -> np.ndarray:
+    """float32 [n, 2, 3] maps from output pixel (x, y, 1) to source pixel for n crops."""
+    H, W = out_hw
+    a = np.radians(angle_deg)
+    f = np.where(flip, -1.0, 1.0)
+    M = scale[:, None, None] * np.stack([np.stack([np.cos(a) * f, -np.sin(a)], 1),
+                                         np.stack([np.sin(a) * f, np.cos(a)], 1)], 1)
+    t = centre - M @ np.array([(W - 1) / 2, (H - 1) / 2])
+    return np.concatenate([M, t[:, :, None]], axis=2).astype(np.float32)
+
+
+def sample_background_crop(rng: np.random.Generator, src_hw, out_hw, scale_range=(0.5, 1.0),
+                           max_rotation_deg: float = 15.0, flip_prob: float = 0.5) -> BackgroundCrop:
+    """Draw one crop (see the module docstring). scale ~ U(scale_range), angle ~
+    U(-max_rotation_deg, max_rotation_deg), flip ~ Bernoulli(flip_prob), centre ~ uniform."""
+    _check_crop_args(src_hw, out_hw, scale_range)
+    c, s, a, f = crops_from_uniforms(rng.random((1, 5)), [src_hw], out_hw, scale_range, max_rotation_deg, flip_prob)
+    return BackgroundCrop((float(c[0, 0]), float(c[0, 1])), float(s[0]), float(a[0]), bool(f[0]))
 
 
 def sample_background_affine(rng: np.random.Generator, src_hw, out_hw, scale_range=(0.5, 1.0),

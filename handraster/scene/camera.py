@@ -22,77 +22,90 @@ def focal_mm(K: np.ndarray, width: int, sensor_mm: float = 36.0) -> float:
     return float(K[0, 0]) * sensor_mm / width
 
 
-def _cross(a, b):
-    """3-vector cross product (np.cross is slow for single vectors)."""
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
+def intrinsics_from_fovs(fov_deg, width: int, height: int) -> np.ndarray:
+    """K float32 [n, 3, 3] for horizontal fields of view fov_deg [n] (degrees), centred
+    principal points (intrinsics_from_fov for a batch)."""
+    f = 0.5 * width / np.tan(np.radians(np.asarray(fov_deg, np.float64)) / 2)
+    K = np.zeros((len(f), 3, 3), np.float32)
+    K[:, 0, 0] = K[:, 1, 1] = f
+    K[:, 0, 2], K[:, 1, 2], K[:, 2, 2] = (width - 1) / 2, (height - 1) / 2, 1.0
+    return K
 
 
-def look_at(eye: np.ndarray, target: np.ndarray, up_hint: np.ndarray, roll: float = 0.0) -> np.ndarray:
-    """World -> camera 4x4 (float64) for a camera at `eye` looking at `target`.
+def _unit(v):
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def look_at(eye, target, up_hint, roll=0.0) -> np.ndarray:
+    """World -> camera 4x4 (float64) for cameras at `eye` looking at `target` ([..., 3] each;
+    roll [...] radians): [..., 4, 4].
 
     The camera's z axis points at the target; its y axis (image down) is as close as possible
-    to -up_hint; `roll` (radians) then rotates the image about the optical axis."""
-    z = np.asarray(target, np.float64) - np.asarray(eye, np.float64)
-    z /= np.sqrt(z @ z)
-    down = -np.asarray(up_hint, np.float64)
-    x = _cross(down, z)
-    if x @ x < 1e-12:  # looking along the up hint: pick any perpendicular
-        x = _cross(np.array([1.0, 0.0, 0.0] if abs(z[0]) < 0.9 else [0.0, 1.0, 0.0]), z)
-    x /= np.sqrt(x @ x)
-    y = _cross(z, x)
-    c, s = np.cos(roll), np.sin(roll)
+    to -up_hint; `roll` then rotates the image about the optical axis."""
+    eye = np.asarray(eye, np.float64)
+    z = _unit(np.asarray(target, np.float64) - eye)
+    x = np.cross(-np.asarray(up_hint, np.float64), z)
+    # looking along the up hint: pick any perpendicular
+    alt = np.where((np.abs(z[..., :1]) < 0.9), [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    x = np.where((np.sum(x * x, -1) < 1e-12)[..., None], np.cross(alt, z), x)
+    x = _unit(x)
+    y = np.cross(z, x)
+    c, s = np.cos(roll)[..., None], np.sin(roll)[..., None]
     x, y = c * x + s * y, -s * x + c * y
-    R = np.stack([x, y, z])  # rows: camera axes in world coordinates
-    E = np.eye(4)
-    E[:3, :3] = R
-    E[:3, 3] = -R @ np.asarray(eye, np.float64)
+    R = np.stack([x, y, z], -2)  # rows: camera axes in world coordinates
+    E = np.zeros(R.shape[:-2] + (4, 4))
+    E[..., :3, :3] = R
+    E[..., :3, 3] = -np.einsum("...ij,...j->...i", R, eye)
+    E[..., 3, 3] = 1.0
     return E
 
 
-def random_direction(rng: np.random.Generator) -> np.ndarray:
-    """Uniform unit vector on the sphere."""
-    v = rng.normal(size=3)
-    return v / np.linalg.norm(v)
+def random_direction(rng, n: int) -> np.ndarray:
+    """n unit vectors uniform on the sphere, float64 [n, 3]."""
+    return _unit(rng.normal(size=(n, 3)))
 
 
-def sample_anyhand_distance(rng: np.random.Generator, means=(0.6, 0.7, 1.0), std=0.1,
-                            lo: float = 0.25, weights=None) -> float:
-    """AnyHand's hand-camera distance: a mixture of normals (equal weights unless `weights`,
-    one non-negative weight per mean), clipped below."""
-    if weights is None:
-        k = rng.integers(len(means))
-    else:
-        w = np.asarray(weights, np.float64)
-        k = rng.choice(len(means), p=w / w.sum())
-    return float(max(lo, rng.normal(means[k], std)))
+def sample_anyhand_distance(rng, n: int, means=(0.6, 0.7, 1.0), std=0.1, lo: float = 0.25,
+                            weights=None) -> np.ndarray:
+    """n AnyHand hand-camera distances float64 [n]: a mixture of normals (equal weights unless
+    `weights`, one non-negative weight per mean), clipped below."""
+    k = rng.choice(len(means), size=n, p=None if weights is None else np.asarray(weights, np.float64)
+                   / np.sum(weights))
+    return np.maximum(lo, np.asarray(means, np.float64)[k] + std * rng.normal(size=n))
 
 
-def direction_in_cap(rng: np.random.Generator, axis: np.ndarray, max_angle: float) -> np.ndarray:
-    """Unit vector uniform on the spherical cap of angular radius `max_angle` (radians) around
-    the unit vector `axis` (cos of the angle uniform in [cos max_angle, 1])."""
-    a = np.asarray(axis, np.float64)
-    a = a / np.linalg.norm(a)
-    cos_t = rng.uniform(np.cos(max_angle), 1.0)
-    phi = rng.uniform(0, 2 * np.pi)
-    tmp = np.array([1.0, 0.0, 0.0]) if abs(a[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    u = _cross(a, tmp)
-    u /= np.linalg.norm(u)
-    v = _cross(a, u)
-    sin_t = np.sqrt(max(0.0, 1 - cos_t * cos_t))
+def direction_in_cap(rng, axis, max_angle: float) -> np.ndarray:
+    """Unit vectors float64 [n, 3] uniform on the spherical caps of angular radius `max_angle`
+    (radians) around the unit vectors axis [n, 3] (cos of the angle uniform in
+    [cos max_angle, 1])."""
+    a = _unit(np.asarray(axis, np.float64))
+    n = len(a)
+    cos_t = rng.uniform(np.cos(max_angle), 1.0, size=n)[:, None]
+    phi = rng.uniform(0, 2 * np.pi, size=n)[:, None]
+    tmp = np.where(np.abs(a[:, :1]) < 0.9, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    u = _unit(np.cross(a, tmp))
+    v = np.cross(a, u)
+    sin_t = np.sqrt(np.maximum(0.0, 1 - cos_t * cos_t))
     return cos_t * a + sin_t * (np.cos(phi) * u + np.sin(phi) * v)
 
 
-def frame_hand(points_cam: np.ndarray, K: np.ndarray, width: int, height: int,
-               margin: float = 0.06) -> float:
-    """Smallest factor (>= 1) by which to push the camera back along its axis so that all
-    `points_cam` [N, 3] project inside the image with a `margin` (fraction of the size)."""
-    z = points_cam[:, 2]
-    if np.any(z <= 1e-3):
-        return 2.0
-    u = K[0, 0] * points_cam[:, 0] / z + K[0, 2]
-    v = K[1, 1] * points_cam[:, 1] / z + K[1, 2]
+def project(points_cam, K):
+    """Pixel coordinates (u, v), each [n, N], of camera-frame points [n, N, 3] (K [n, 3, 3])."""
+    z = points_cam[..., 2]
+    u = K[:, 0, 0, None] * points_cam[..., 0] / z + K[:, 0, 2, None]
+    v = K[:, 1, 1, None] * points_cam[..., 1] / z + K[:, 1, 2, None]
+    return u, v
+
+
+def frame_hand(points_cam, K, width: int, height: int, margin: float = 0.06) -> np.ndarray:
+    """Smallest factors float64 [n] (>= 1) by which to push each camera back along its axis so
+    that all its `points_cam` [n, N, 3] project inside the image with a `margin` (fraction of
+    the size); 2 where a point lies at or behind the camera."""
+    u, v = project(points_cam, K)
+    cx, cy = K[:, 0, 2, None], K[:, 1, 2, None]
     lo_u, hi_u = margin * width, (1 - margin) * width
     lo_v, hi_v = margin * height, (1 - margin) * height
-    su = max(np.max((u - K[0, 2]) / (hi_u - K[0, 2])), np.max((u - K[0, 2]) / (lo_u - K[0, 2])))
-    sv = max(np.max((v - K[1, 2]) / (hi_v - K[1, 2])), np.max((v - K[1, 2]) / (lo_v - K[1, 2])))
-    return float(max(1.0, su, sv))
+    su = np.maximum(((u - cx) / (hi_u - cx)).max(1), ((u - cx) / (lo_u - cx)).max(1))
+    sv = np.maximum(((v - cy) / (hi_v - cy)).max(1), ((v - cy) / (lo_v - cy)).max(1))
+    s = np.maximum(1.0, np.maximum(su, sv))
+    return np.where((points_cam[..., 2] <= 1e-3).any(1), 2.0, s)

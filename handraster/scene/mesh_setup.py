@@ -97,27 +97,30 @@ class SceneMesh:
         self.poses = ScenePoses(cfg, model)
 
     # ----- occluders -----------------------------------------------------------------------
-    def place_objects(self, hand_verts: np.ndarray, objects, views) -> np.ndarray:
-        """World vertices [B, V_hand + V_obj, 3]: each sample's chosen occluder scaled, rotated
-        and put between the camera and a random point of the hand; the others collapsed."""
-        B = hand_verts.shape[0]
-        Vo = len(self.obj_vertices)
-        out = np.empty((B, self.n_hand + Vo, 3), np.float32)
-        out[:, : self.n_hand] = hand_verts
-        for b in range(B):
-            anchor = hand_verts[b, self.hand_ids].mean(0)
-            out[b, self.n_hand:] = anchor  # collapsed: zero-area triangles cover no pixel
-            o = objects[b]
-            if o is None:
-                continue
-            E = views[b]["extrinsics"]
-            cam_centre = -E[:3, :3].T @ E[:3, 3]
-            rng_pt = hand_verts[b, self.hand_ids[int(abs(o["offset"][0]) * 1e6) % len(self.hand_ids)]]
-            centre = rng_pt + o["toward_camera"] * (cam_centre - rng_pt) * 0.5 + o["offset"]
-            s, cnt = self.obj_vranges[o["kind"]]
-            e = s + cnt
-            R = rodrigues(o["rot"])
-            out[b, self.n_hand + s: self.n_hand + e] = (self.obj_vertices[s:e] @ R.T) * o["size"] + centre
+    def place_objects(self, hand_verts: np.ndarray, obj: dict, views: dict) -> np.ndarray:
+        """World vertices float32 [B, V_hand + V_obj, 3]: each sample's chosen occluder
+        (obj: the scenes' object row tree, sampling.py) scaled, rotated and put between the
+        camera (views["extrinsics"] [B, 4, 4]) and a pseudo-random point of the hand; the other
+        occluders collapsed onto a point of the hand (zero-area triangles cover no pixel)."""
+        B, nh = hand_verts.shape[0], self.n_hand
+        out = np.empty((B, nh + len(self.obj_vertices), 3), np.float32)
+        out[:, :nh] = hand_verts
+        # any point will do for the collapsed occluders (their triangles cover no pixel): the
+        # mean of the few framing vertices is cheaper than that of the whole hand
+        out[:, nh:] = hand_verts[:, self.frame_ids].mean(1)[:, None]
+        rows = np.flatnonzero(obj["present"])
+        if not len(rows):
+            return out
+        E = views["extrinsics"][rows].astype(np.float64)
+        cam_centre = -np.einsum("bji,bj->bi", E[:, :3, :3], E[:, :3, 3])
+        # the offset's first digits pick the hand point (cheap, and a function of the scene)
+        pick = (np.abs(obj["offset"][rows, 0]) * 1e6).astype(np.int64) % len(self.hand_ids)
+        pt = hand_verts[rows, self.hand_ids[pick]]
+        centre = pt + obj["toward_camera"][rows, None] * (cam_centre - pt) * 0.5 + obj["offset"][rows]
+        R = rodrigues(obj["rot"][rows])
+        for b, kind, Rb, size, c in zip(rows, obj["kind"][rows], R, obj["size"][rows], centre):
+            s, cnt = self.obj_vranges[kind]
+            out[b, nh + s: nh + s + cnt] = (self.obj_vertices[s:s + cnt] @ Rb.T) * size + c
         return out
 
     def shadow_casters(self, objects, cut):
@@ -132,75 +135,45 @@ class SceneMesh:
         return hand | (self.face_object[None, :] == kind[:, None]), verts
 
     # ----- shading arrays ------------------------------------------------------------------
-    def shade_arrays(self, scenes, views, assets, lut) -> dict:
-        B = len(scenes)
+    def shade_arrays(self, sc: dict, vw: dict, assets, lut) -> dict:
+        """The shade kernel's per-sample arrays (kernels/shade.h) from the samples' scene and
+        view row trees (sampling.py), packed for the whole batch at once."""
+        sk, fa, ob, bg = sc["skin"], sc["forearm"], sc["object"], vw["background"]
+        B = len(sc["right"])
         mat = np.zeros((B, 40), np.float32)
-        lights = np.zeros((B, 5, 12), np.float32)
-        nl = np.zeros(B, np.int32)
-        sh = np.zeros((B, 9, 3), np.float32)
-        sh_rot = np.zeros((B, 3, 3), np.float32)
-        mode = np.zeros(B, np.int32)
-        bid = np.zeros(B, np.int32)
-        aff = np.zeros((B, 2, 3), np.float32)
-        bpar = np.zeros((B, 8), np.float32)
-        env_rot = np.zeros((B, 3, 3), np.float32)
-        for b, (s, v) in enumerate(zip(scenes, views)):
-            sk, fa, ob = s["skin"], s["forearm"], s["object"]
-            m = mat[b]
-            m[0:3], m[3:6], m[6:9] = sk["back"], sk["palm"], sk["nail"]
-            m[9], m[10], m[11], m[12] = sk["blotch_amp"], sk["blotch_freq"], sk["noise_seed"], sk["roughness"]
-            m[13], m[14], m[15] = sk["spec"], sk["wrap"], sk["crease"]
-            m[16] = 1.0 if fa["sleeve"] else 0.0
-            if fa["mean_color"]:  # gap paper variant: forearm painted with the hand's mean colour
-                m[16], m[17:20], m[20:23], m[23] = 1.0, sk["back"], sk["back"], 0
-            else:
-                m[17:20], m[20:23], m[23] = fa["color_a"], fa["color_b"], fa["pattern"]
-            m[24] = fa["freq"]
-            # no forearm: cut at the wrist (the hand's forearm coordinate is 0; -1 dropped every fragment)
-            m[25] = fa["length"] if fa["enabled"] else 0.0
-            if ob is not None:
-                m[26:29], m[29:32] = ob["color_a"], ob["color_b"]
-                m[32], m[33], m[34] = ob["pattern"], ob["freq"], ob["roughness"]
-            m[35] = v["exposure"]
-            m[36:39] = sk["sss_tint"]
-            m[39] = 1.0 if sk.get("texture", -1) >= 0 else 0.0
-            lights[b], nl[b] = v["lights"], v["n_lights"]
-            bg = v["background"]
-            sh[b] = bg["sh"] * v["ambient"]
-            if v["ambient_light"].any():  # "ambient" lights: a uniform environment (lighting.py)
-                sh[b] += constant_sh(v["ambient_light"] / np.pi)
-            sh_rot[b], env_rot[b] = bg["sh_rot"], bg["env_rot"]
-            mode[b], bid[b], aff[b], bpar[b] = bg["mode"], bg["id"], bg["affine"], bg["param"]
-            bpar[b, 4] = self.cfg.background_depth
-        Kinv = np.linalg.inv(np.stack([v["K"] for v in views]).astype(np.float64)).astype(np.float32)
-        ph, eh = assets.photos, assets.envs
+        mat[:, 0:3], mat[:, 3:6], mat[:, 6:9] = sk["back"], sk["palm"], sk["nail"]
+        mat[:, 9:16] = np.stack([sk[k] for k in ("blotch_amp", "blotch_freq", "noise_seed", "roughness",
+                                                 "spec", "wrap", "crease")], 1)
+        mc = fa["mean_color"][:, None]  # gap paper variant: forearm painted with the hand's mean colour
+        mat[:, 16] = fa["sleeve"] | fa["mean_color"]
+        mat[:, 17:20] = np.where(mc, sk["back"], fa["color_a"])
+        mat[:, 20:23] = np.where(mc, sk["back"], fa["color_b"])
+        mat[:, 23] = np.where(fa["mean_color"], 0, fa["pattern"])
+        mat[:, 24] = fa["freq"]
+        # no forearm: cut at the wrist (the hand's forearm coordinate is 0; -1 dropped every fragment)
+        mat[:, 25] = np.where(fa["enabled"], fa["length"], 0.0)
+        has = ob["present"][:, None]
+        mat[:, 26:29] = np.where(has, ob["color_a"], 0.0)
+        mat[:, 29:32] = np.where(has, ob["color_b"], 0.0)
+        mat[:, 32:35] = np.where(has, np.stack([ob["pattern"], ob["freq"], ob["roughness"]], 1), 0.0)
+        mat[:, 35] = vw["exposure"]
+        mat[:, 36:39] = sk["sss_tint"]
+        tex_id = sk.get("texture", np.full(B, -1))
+        mat[:, 39] = tex_id >= 0
+        # "ambient" lights: a uniform environment (lighting.py)
+        sh = bg["sh"] * vw["ambient"][:, None, None].astype(np.float32) + constant_sh(vw["ambient_light"] / np.pi)
+        bpar = bg["param"].copy()
+        bpar[:, 4] = self.cfg.background_depth
+        Kinv = np.linalg.inv(vw["K"].astype(np.float64)).astype(np.float32)
+        eh = assets.envs
         tex = {}
         if assets.n_textures and self.uv_tri is not None:
             tex = dict(tex=assets.tex_rgba, tex_off=assets.tex_off, tex_hw=assets.tex_hw, uv_tri=self.uv_tri,
-                       tex_id=np.array([s["skin"].get("texture", -1) for s in scenes], np.int32),
-                       srgb2lin=srgb2lin_lut())
-        return dict(**tex, vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=lights, nlights=nl, sh=sh,
-                    sh_rot=sh_rot, bg_mode=mode, bg_id=bid, bg_affine=aff, bg_param=bpar, Kinv=Kinv,
-                    env_rot=env_rot, pool=assets.pool_rgba, pool_off=assets.pool_off,
+                       tex_id=tex_id.astype(np.int32), srgb2lin=srgb2lin_lut())
+        return dict(**tex, vattr=self.vattr, vlabel=self.vlabel, mat=mat, lights=vw["lights"],
+                    nlights=vw["n_lights"].astype(np.int32), sh=sh.astype(np.float32),
+                    sh_rot=bg["sh_rot"].astype(np.float32), bg_mode=bg["mode"].astype(np.int32),
+                    bg_id=bg["id"].astype(np.int32), bg_affine=bg["affine"], bg_param=bpar, Kinv=Kinv,
+                    env_rot=bg["env_rot"].astype(np.float32), pool=assets.pool_rgba, pool_off=assets.pool_off,
                     pool_hw=assets.pool_hw, env=eh.data, env_off=eh.offsets.astype(np.int64),
                     env_hw=eh.sizes.astype(np.int32), lin2srgb=lut)
-
-    def describe(self, scene: dict, view: dict) -> dict:
-        """JSON-able parameters of one sample (camera, lights, background, skin, object)."""
-        def j(x):
-            if isinstance(x, dict):
-                return {k: j(v) for k, v in x.items()}
-            if isinstance(x, np.ndarray):
-                return x.tolist()
-            if isinstance(x, (np.floating, np.integer, np.bool_)):
-                return x.item()
-            return x
-        bg = view["background"]
-        return j(dict(
-            camera=dict(fov_x_deg=float(np.degrees(2 * np.arctan(self.cfg.resolution[1] / 2 / view["K"][0, 0])))),
-            lights=dict(count=view["n_lights"], params=view["lights"][: view["n_lights"]]),
-            exposure=view["exposure"], ambient=view["ambient"],
-            background=dict(mode=["photo", "environment", "solid"][bg["mode"]], id=bg["id"],
-                            name=bg["name"], affine=bg["affine"], param=bg["param"]),
-            skin={k: v for k, v in scene["skin"].items()}, forearm=scene["forearm"],
-            object=scene["object"]))

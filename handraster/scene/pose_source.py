@@ -83,37 +83,68 @@ class ScenePoses:
             self.use_betas = ps.betas is not None and str(cfg.model) not in ("default", "default-left")
         self._library = None
 
-    def _builtin(self, name: str, rng: np.random.Generator) -> np.ndarray:
-        from handraster import poses
-        if name == "random":
-            return (rng.normal(size=45) * 0.25).astype(np.float32)
-        if name == "library":
-            names = list(poses.POSES)
-            base = poses.get_pose(names[rng.integers(len(names))])
-            return np.asarray(base, np.float32).reshape(45) + rng.normal(size=45).astype(np.float32) * 0.05
-        return np.asarray(poses.sample_anatomical(1, rng), np.float32).reshape(45)
+    def _library_table(self) -> np.ndarray:
+        """hand_pose float32 [n_named, 45] of poses.POSES (built once)."""
+        if self._library is None:
+            from handraster import poses
+            self._library = np.stack([np.asarray(poses.get_pose(n), np.float32).reshape(45) for n in poses.POSES])
+        return self._library
 
-    def draw(self, rng: np.random.Generator, scene: int) -> dict:
-        """dict(hand_pose [45] f32 flat-relative, global_orient [3] or None, betas or None,
-        was_left bool or None, entry int or None) for scene ``scene``."""
-        name = self.names[0] if len(self.names) == 1 else self.names[rng.choice(len(self.names), p=self.p)]
-        out = dict(global_orient=None, betas=None, was_left=None, entry=None)
-        if name in ("file", "graspxl"):
-            N = len(self.file)
-            k = scene % N if self.cfg.pose_file_order == "sequential" else int(rng.integers(N))
-            out.update(hand_pose=self.file.hand_pose[k].copy(), global_orient=self.file.global_orient[k].copy(),
-                       was_left=bool(self.file.was_left[k]), entry=int(k))
+    def _builtin(self, name: str, rng, n: int) -> np.ndarray:
+        """hand_pose float32 [n, 45] from a built-in sampler; rng: RowDraws of n rows or a Generator."""
+        if name == "random":
+            return (rng.normal(size=(n, 45)) * 0.25).astype(np.float32)
+        if name == "library":
+            table = self._library_table()
+            k = rng.integers(len(table), size=n)
+            return table[k] + rng.normal(size=(n, 45)).astype(np.float32) * 0.05
+        from handraster.poses.anatomical import sample_anatomical_angles
+        from handraster.poses.axes import angles_to_pose, default_frames
+        return angles_to_pose(sample_anatomical_angles(n, rng), default_frames("right"))
+
+    def draw(self, rng, scene) -> dict:
+        """Poses of the scenes ``scene`` (int [n]; an int: one scene, unbatched values, None
+        where a value does not apply). Batched: dict(hand_pose [n, 45] f32 flat-relative,
+        from_file bool [n] (the row's pose is a file entry), global_orient [n, 3] f32, betas
+        [n, 10] f32 or None (no file betas), was_left bool [n], entry int64 [n] (-1: none)).
+        rng: a RowDraws of n rows (scene/draws.py) or a Generator. With a mixture every row
+        draws from every source (a fixed slot layout per row) and keeps its own source's pose."""
+        single = np.isscalar(scene)
+        scenes = np.atleast_1d(np.asarray(scene, np.int64))
+        n = len(scenes)
+        which = (np.zeros(n, np.int64) if len(self.names) == 1
+                 else rng.choice(len(self.names), size=n, p=self.p))
+        hand_pose = np.zeros((n, 45), np.float32)
+        from_file = np.zeros(n, bool)
+        entry = np.full(n, -1, np.int64)
+        for j, name in enumerate(self.names):
+            sel = which == j
+            if name in ("file", "graspxl"):
+                N = len(self.file)
+                k = scenes % N if self.cfg.pose_file_order == "sequential" else rng.integers(N, size=n)
+                entry = np.where(sel, k, entry)
+                from_file |= sel
+            else:
+                hand_pose[sel] = self._builtin(name, rng, n)[sel]
+        out = dict(from_file=from_file, entry=entry, global_orient=np.zeros((n, 3), np.float32),
+                   was_left=np.zeros(n, bool), betas=None)
+        if from_file.any():
+            k = entry[from_file]
+            hand_pose[from_file] = self.file.hand_pose[k]
+            out["global_orient"][from_file] = self.file.global_orient[k]
+            out["was_left"][from_file] = self.file.was_left[k]
             if self.use_betas:
-                b = np.zeros(10, np.float32)
-                fb = self.file.betas[k][:10]
-                b[: len(fb)] = fb
-                out["betas"] = b
-        else:
-            out["hand_pose"] = self._builtin(name, rng)
+                fb = np.asarray(self.file.betas, np.float32)[k][:, :10]
+                out["betas"] = np.zeros((n, 10), np.float32)
+                out["betas"][from_file, : fb.shape[1]] = fb
         if self.cfg.pose_jitter_deg > 0:
-            out["hand_pose"] = out["hand_pose"] + (
-                rng.normal(size=45) * np.radians(self.cfg.pose_jitter_deg)).astype(np.float32)
-        out["hand_pose"] = np.asarray(out["hand_pose"], np.float32)
+            hand_pose += (rng.normal(size=(n, 45)) * np.radians(self.cfg.pose_jitter_deg)).astype(np.float32)
+        out["hand_pose"] = hand_pose
+        if single:
+            f = bool(from_file[0])
+            return dict(hand_pose=hand_pose[0], global_orient=out["global_orient"][0] if f else None,
+                        betas=out["betas"][0] if f and out["betas"] is not None else None,
+                        was_left=bool(out["was_left"][0]) if f else None, entry=int(entry[0]) if f else None)
         return out
 
 

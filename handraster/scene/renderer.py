@@ -17,7 +17,7 @@ from handraster.data.schema import RenderBatch
 from handraster.scene.config import SceneConfig
 from handraster.scene.labels import compute_labels
 from handraster.scene.mesh_setup import SceneMesh
-from handraster.scene.sampling import sample_scene, sample_view
+from handraster.scene.sampling import describe_samples, sample_scenes, sample_views, take_rows
 
 _LIN2SRGB = None
 
@@ -45,40 +45,32 @@ class Renderer:
 
     # ----- parameters ----------------------------------------------------------------------
     def sample_params(self, indices, seed: int):
+        """(indices int64 [B], scene row tree of each sample (sampling.py), scene int64 [B],
+        view int64 [B]); each scene is drawn once however many of its views the batch holds."""
         cfg = self.cfg
-        scenes = {}
-        out = []
-        for i in np.asarray(indices, np.int64):
-            s, v = int(i) // cfg.views, int(i) % cfg.views
-            if s not in scenes:
-                scenes[s] = sample_scene(cfg, seed, s, self.mesh.poses, self.mesh.n_objects,
-                                         self.assets.n_textures)
-            out.append((int(i), s, v, scenes[s]))
-        return out
+        idx = np.asarray(indices, np.int64).reshape(-1)
+        scene, view = idx // cfg.views, idx % cfg.views
+        uniq, inv = np.unique(scene, return_inverse=True)
+        sc = sample_scenes(cfg, seed, uniq, self.mesh.poses, self.mesh.n_objects, self.assets.n_textures)
+        return idx, take_rows(sc, inv), scene, view
 
     # ----- the batch -----------------------------------------------------------------------
     def render(self, indices, seed: int = 0) -> RenderBatch:
         cfg = self.cfg
         H, W = self.resolution
-        items = self.sample_params(indices, seed)
-        B = len(items)
+        idx, sc, scene, view = self.sample_params(indices, seed)
+        B = len(idx)
         mesh = self.mesh
-        sc = [it[3] for it in items]
-        right = np.array([s["right"] for s in sc])
-        hp = np.stack([s["hand_pose"] for s in sc])
-        betas = np.stack([s["betas"] for s in sc])
-        go = np.stack([s["global_orient"] for s in sc])
+        right, hp, betas, go = sc["right"], sc["hand_pose"], sc["betas"], sc["global_orient"]
         skinned = mesh.model.forward(hp, betas, go)
         verts = skinned.vertices
         joints = skinned.joints
         flip = np.where(right, 1.0, -1.0).astype(np.float32)
         verts[..., 0] *= flip[:, None]  # left hands: the mirror image (DESIGN.md "Hands")
         joints[..., 0] *= flip[:, None]
-        views = [sample_view(cfg, seed, s, v, verts[k][mesh.frame_ids], self.assets)
-                 for k, (_, s, v, _) in enumerate(items)]
-        world = mesh.place_objects(verts, [s["object"] for s in sc], views)
-        K = np.stack([vw["K"] for vw in views])
-        E = np.stack([vw["extrinsics"] for vw in views])
+        views = sample_views(cfg, seed, scene, view, verts[:, mesh.frame_ids], self.assets)
+        world = mesh.place_objects(verts, sc["object"], views)
+        K, E = views["K"], views["extrinsics"]
         nf = np.tile(np.array([cfg.near, cfg.far], np.float32), (B, 1))
         mod = _native.native("cpu")
         V = world.shape[1]
@@ -113,11 +105,11 @@ class Renderer:
         if (~right).any():  # left-hand parameters are those of the left (mirrored) model
             gorient[~right] = mirror_pose(go[~right])
             hand_pose[~right] = mirror_pose(hp[~right])
-        params = [mesh.describe(s, vw) for s, vw in zip(sc, views)]
+        params = describe_samples(cfg, sc, views)
         batch = RenderBatch(
             rgb=rgb, depth=depth, mask=mask, K=K, extrinsics=E, right=right, global_orient=gorient,
             hand_pose=hand_pose, betas=betas, transl=np.zeros((B, 3), np.float32),
-            index=np.array([it[0] for it in items], np.int64), seed=int(seed),
+            index=idx, seed=int(seed),
             model_name=mesh.model.name, params=params,
             vertices=p_cam[:, : mesh.n_hand] if cfg.write_vertices else None,
             faces=mesh.hand_faces if cfg.write_vertices else None, **labels)
