@@ -85,7 +85,7 @@ class ShardWriter:
     @staticmethod
     def temp_globs(shard) -> List[str]:
         """Glob patterns (relative to out_dir) of this shard's temporary files, any run."""
-        return [f".{shard.name}.tmp-*", f".{shard.name}.tar.tmp-*"]
+        return [f".{shard.name}.tmp-*", f".{shard.name}.tar.tmp-*", f"_records/.{shard.name}.json.tmp-*"]
 
     def _record(self, files: List[str], nbytes: int, sha: str) -> dict:
         return {"name": self.shard.name, **self.shard.as_dict(), "format": self.format,

@@ -28,9 +28,10 @@ from handraster.data.writers import Members, ShardWriter, sample_key
 FREIHAND_DIRS = ("rgb", "mask", "parts", "depth")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary name and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def write_atomic(path: Path, data: bytes, token: str | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary name (``.NAME.tmp-TOKEN``, default token:
+    the process id) and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{token or os.getpid()}")
     try:
         with open(tmp, "wb") as f:
             f.write(data)

@@ -22,10 +22,12 @@ RECORDS_DIR = "_records"
 MANIFEST = "manifest.json"
 
 
-def write_record(out_dir, record: dict) -> None:
+def write_record(out_dir, record: dict, token: str | None = None) -> None:
+    """The shard's record, through ``_records/.NAME.json.tmp-TOKEN``: a worker terminated
+    mid-write leaves that name, which the runner's clean-up (writers' temp_globs) removes."""
     d = Path(out_dir) / RECORDS_DIR
     d.mkdir(exist_ok=True)
-    write_atomic(d / f"{record['name']}.json", json.dumps(record, indent=1).encode())
+    write_atomic(d / f"{record['name']}.json", json.dumps(record, indent=1).encode(), token)
 
 
 def remove_record(out_dir, name: str) -> None:

@@ -126,7 +126,7 @@ def run_shard(task: ShardTask, on_progress: Optional[Callable[[int], None]] = No
                 on_progress(b - a)
         t0 = clock()
         record = writer.commit()
-        write_record(task.out_dir, record)
+        write_record(task.out_dir, record, task.token)
         t["write"] += clock() - t0
     except BaseException:
         writer.abort()

@@ -123,12 +123,13 @@ class SceneMesh:
             out[b, nh + s: nh + s + cnt] = (self.obj_vertices[s:s + cnt] @ Rb.T) * size + c
         return out
 
-    def shadow_casters(self, objects, cut):
+    def shadow_casters(self, obj: dict, cut):
         """(faces bool [B, T], vertices bool [B, V]) that cast shadows in each sample: the hand,
         the forearm faces whose mean forearm coordinate lies within the sample's cut (float
-        [B], m; the shade op drops farther fragments) and the faces of the sample's occluder;
-        the vertices are a superset of the kept faces' (forearm within cut + the longest edge)."""
-        kind = np.array([-2 if o is None else o["kind"] for o in objects], np.int64)
+        [B], m; the shade op drops farther fragments) and the faces of the sample's occluder
+        (``obj``: the scene rows' object tree, bool ``present`` [B] and int ``kind`` [B]); the
+        vertices are a superset of the kept faces' (forearm within cut + the longest edge)."""
+        kind = np.where(np.asarray(obj["present"], bool), np.asarray(obj["kind"], np.int64), -2)
         cut = np.asarray(cut, np.float32)[:, None]
         hand = (self.face_object[None, :] < 0) & (self.face_forearm[None, :] <= cut)
         verts = self.vattr[None, :, 6] <= cut + self.forearm_edge

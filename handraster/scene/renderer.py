@@ -91,7 +91,7 @@ class Renderer:
                       depth=depth, mask=mask)
         if cfg.shadows:  # key-light shadow map (scene/shadows.py)
             from handraster.scene.shadows import shadow_pass
-            keep, vmask = mesh.shadow_casters([s["object"] for s in sc], arrays["mat"][:, 25])
+            keep, vmask = mesh.shadow_casters(sc["object"], arrays["mat"][:, 25])
             smap, sparams = shadow_pass(p_cam, mesh.faces, keep, vmask, arrays["lights"], arrays["nlights"],
                                         p_cam[:, mesh.hand_ids].mean(1), cfg.shadow_map_size)
             arrays.update(shadow_map=smap, shadow=sparams)
