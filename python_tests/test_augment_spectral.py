@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from handraster.augment import AmplitudeSpectrum, amplitude_spectrum
+from handraster.augment.transforms import coin_flips
 from handraster._reference import spectral as ref
 
 SHAPES = [(2, 3, 8, 8), (3, 3, 7, 9), (2, 2, 6, 5), (2, 1, 9, 6), (1, 3, 1, 4), (2, 1, 2, 2),
@@ -218,6 +219,47 @@ def test_transform_on_generator_renders_hwc_uint8():
     assert (cfg.alpha, cfg.p, cfg.seed, cfg.beta) == (2.0, 0.5, 3, 0.25)
     with pytest.raises(ValueError, match="unknown keys \\['gamma'\\]"):
         AmplitudeSpectrum.from_config({"gamma": 1})
+
+
+@pytest.mark.parametrize("mode", ["per_channel", "const"])
+@pytest.mark.parametrize("shape", [(5, 16, 32, 3), (3, 8, 8, 1), (2, 64, 16, 4)])
+def test_native_uint8_path_equals_float_path(mode, shape):
+    """Power-of-two uint8 renders take pasta_fused_u8 (in place, only the coin-selected
+    images): the bytes equal the float path's, up to one level at rounding ties."""
+    rgb = (images((shape[0], shape[3], shape[1], shape[2]), 31) * 255).astype(np.uint8)
+    rgb = np.ascontiguousarray(rgb.transpose(0, 2, 3, 1))
+    ids = np.array([7, 3, 11, 2, 40][: shape[0]])
+    t = AmplitudeSpectrum(seed=5, mode=mode, p=0.6)
+    out = t.apply_hwc(rgb, ids=ids)
+    assert out is not rgb and out.dtype == np.uint8 and out.shape == rgb.shape
+    chw = rgb.transpose(0, 3, 1, 2).astype(np.float32) / 255
+    want = (t(chw, ids=ids).transpose(0, 2, 3, 1) * 255 + 0.5).astype(np.uint8)  # the float path
+    d = np.abs(out.astype(int) - want)
+    assert d.max() <= 1 and (d == 0).mean() > 0.999
+    sel = coin_flips(5, ids, 0.6)
+    np.testing.assert_array_equal(out[~sel], rgb[~sel])  # not selected: untouched bytes
+    assert all(not np.array_equal(out[i], rgb[i]) for i in np.flatnonzero(sel))
+    again = rgb.copy()
+    assert t.apply_hwc(again, ids=ids, inplace=True) is again
+    np.testing.assert_array_equal(again, out)  # in place = out of place, deterministic
+    one = t.apply_hwc(rgb[1], ids=ids[1:2])
+    np.testing.assert_array_equal(one, out[1])  # batch composition does not matter
+
+
+def test_native_uint8_path_rejects_bad_arguments():
+    from handraster._native import native
+    rgb = np.zeros((2, 8, 8, 3), np.uint8)
+    mod = native("cpu")
+    with pytest.raises(ValueError, match="which"):
+        mod.pasta_fused_u8(rgb, np.array([0, 2]), None, 1, 3.0, 0.25, 2.0, "const")
+    with pytest.raises(ValueError, match="powers of two"):
+        mod.pasta_fused_u8(np.zeros((1, 6, 8, 3), np.uint8), None, None, 1, 3.0, 0.25, 2.0, "const")
+    with pytest.raises(ValueError, match="rgb"):
+        mod.pasta_fused_u8(rgb.astype(np.float32), None, None, 1, 3.0, 0.25, 2.0, "const")
+    ro = rgb.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="rgb"):
+        mod.pasta_fused_u8(ro, None, None, 1, 3.0, 0.25, 2.0, "const")
 
 
 def test_bad_inputs_get_clear_errors():

@@ -106,6 +106,34 @@ static void pasta_fused(py::object images, py::object out, py::object z, py::obj
   py::gil_scoped_release nogil;
   pasta_fused_cpu(xv.ptr<const float>(), ov.ptr<float>(), bv.ptr<int64_t>(), p);
 }
+
+// In place on uint8 [B, H, W, C] renders: only the images listed in `which` (all when None).
+static void pasta_fused_u8(py::object rgb, py::object which, py::object ids, uint64_t seed,
+                           double alpha, double beta, double k, const std::string& mode) {
+  const char* op = "pasta_fused_u8";
+  ArrayView xv = view_array(rgb, op, "rgb");
+  if (xv.ndim() != 4) fail(op, "argument 'rgb' must be uint8 [B, H, W, C], got " +
+                                   std::to_string(xv.ndim()) + " dimensions");
+  const int64_t B = xv.shape[0], H = xv.shape[1], W = xv.shape[2], C = xv.shape[3];
+  check_array(xv, op, "rgb", DType::u8, {B, H, W, C}, "[B, H, W, C]", true);  // in place: writable
+  if (!pasta_fused_supported((int)H, (int)W))
+    fail(op, "H and W must be powers of two >= 2, got " + std::to_string(H) + " x " + std::to_string(W));
+  if (W > (1 << 14)) fail(op, "W must be <= 16384, got " + std::to_string(W));
+  ArrayView wv = opt_array(which, op, "which", DType::i64, {-1}, "[n]");
+  const int64_t n = wv.data ? wv.shape[0] : B;
+  for (int64_t i = 0; i < (wv.data ? n : 0); ++i)  // check_indices reads int32; these are int64
+    if (wv.ptr<const int64_t>()[i] < 0 || wv.ptr<const int64_t>()[i] >= B)
+      fail(op, "argument 'which' has value " + std::to_string(wv.ptr<const int64_t>()[i]) +
+                   " at position " + std::to_string(i) + "; every value must lie in [0, " +
+                   std::to_string(B) + ")");
+  SpectralMultiplyOp::Params p{};
+  p.B = (int)B; p.C = (int)C; p.H = (int)H; p.W = (int)W; p.Wh = (int)(W / 2 + 1);
+  p.nq = (p.Wh + 3) / 4;
+  fill_params(p, op, py::none(), ids, seed, alpha, beta, k, mode);
+  if (n == 0 || C == 0) return;
+  py::gil_scoped_release nogil;
+  pasta_fused_u8_cpu(xv.ptr<uint8_t>(), wv.data ? wv.ptr<const int64_t>() : nullptr, n, p);
+}
 #endif
 
 static void philox_blocks(py::object counters, uint64_t seed, py::object words, py::object normals,
@@ -136,6 +164,11 @@ void bind_spectral(py::module_& m) {
         "images -> out, per-image counts of inputs outside [0, 1] -> bad.",
         py::arg("images"), py::arg("out"), py::arg("z"), py::arg("ids"), py::arg("seed"),
         py::arg("alpha"), py::arg("beta"), py::arg("k"), py::arg("mode"), py::arg("bad"));
+  m.def("pasta_fused_u8", &pasta_fused_u8,
+        "PASTA in place on uint8 [B, H, W, C] renders (byte / 255 in, round half up out) for "
+        "power-of-two sizes, only the images listed in `which` (all when None).",
+        py::arg("rgb"), py::arg("which"), py::arg("ids"), py::arg("seed"), py::arg("alpha"),
+        py::arg("beta"), py::arg("k"), py::arg("mode"));
 #endif
   m.def("philox_blocks", &philox_blocks,
         "Raw Philox4x32-10 blocks and their four normals (kernels/philox.h), for tests.",

@@ -70,12 +70,10 @@ class AmplitudeSpectrum:
         kw.setdefault("seed", seed)
         return cls(**kw)
 
-    def __call__(self, images: Any, ids: Any = None) -> Any:
-        single = images.ndim == 3
-        x = images[None] if single else images
-        B = int(x.shape[0])
+    def _seed_and_ids(self, B: int, ids: Any, like: Any):
+        """(seed, int64 ids [B]) of a call on B images (see the class docstring)."""
         if self.seed is None:
-            seed = draw_seed(None, like=x)
+            seed = draw_seed(None, like=like)
             ids = np.arange(B, dtype=np.int64) if ids is None else ids
         else:
             seed = self.seed
@@ -85,6 +83,13 @@ class AmplitudeSpectrum:
         ids = _host_ints(ids)
         if ids.shape != (B,):
             raise ValueError(f"AmplitudeSpectrum: ids must have shape [B] = [{B}], got {list(ids.shape)}")
+        return seed, ids
+
+    def __call__(self, images: Any, ids: Any = None) -> Any:
+        single = images.ndim == 3
+        x = images[None] if single else images
+        B = int(x.shape[0])
+        seed, ids = self._seed_and_ids(B, ids, like=x)
         apply = coin_flips(seed, ids, self.p)
         if apply.all():
             out = amplitude_spectrum(x, self.alpha, self.beta, self.k, self.mode, seed=seed, ids=ids)
@@ -104,13 +109,24 @@ class AmplitudeSpectrum:
                                           seed=seed, ids=ids[sel])
         return out[0] if single else out
 
-    def apply_hwc(self, rgb: Any, ids: Any = None) -> Any:
+    def apply_hwc(self, rgb: Any, ids: Any = None, inplace: bool = False) -> Any:
         """The transform on renders as the generator holds them: rgb [B, H, W, 3] (or
-        [H, W, 3]) uint8, or float in [0, 1]; returns the same layout and dtype (uint8 is
-        rounded). Computed in float32 [B, 3, H, W]."""
+        [H, W, 3]) uint8, or float in [0, 1]; returns the same layout and dtype (uint8:
+        byte / 255 in, (uint8)(clip(v) * 255 + 0.5) out). Computed in float32.
+
+        C-contiguous numpy uint8 with power-of-two H and W takes the fused native path
+        (cpu/spectral_fused.cpp: bytes in, bytes out, only the images whose coin says so, no
+        float copies of the batch); its bytes equal the float path's except, rarely, by one
+        level where v * 255 + 0.5 lands on an integer (fused multiply-add rounding).
+        inplace: write into ``rgb`` (that path only; otherwise a new array as usual)."""
         single = rgb.ndim == 3
         x = rgb[None] if single else rgb
         is_uint8 = str(x.dtype).endswith("uint8")
+        if (is_uint8 and lib_of(x) == "numpy" and _pow2(x.shape[1]) and _pow2(x.shape[2])
+                and x.shape[0] > 0):
+            out = x if inplace and x.flags.c_contiguous and x.flags.writeable else np.array(x, order="C")
+            self._native_u8(out, ids)
+            return out[0] if single else out
         if lib_of(x) == "torch":
             import torch
             chw = x.permute(0, 3, 1, 2).to(torch.float32)
@@ -129,9 +145,23 @@ class AmplitudeSpectrum:
             out = np.ascontiguousarray(out)
         return out[0] if single else out
 
+    def _native_u8(self, rgb: np.ndarray, ids: Any) -> None:
+        """In place on uint8 [B, H, W, C]: seed, ids and coins exactly as __call__ uses them."""
+        from handraster import _native
+        B = int(rgb.shape[0])
+        seed, ids = self._seed_and_ids(B, ids, like=rgb)
+        which = np.flatnonzero(coin_flips(seed, ids, self.p)).astype(np.int64)
+        if len(which):
+            _native.native("cpu").pasta_fused_u8(rgb, which, ids, int(seed), self.alpha, self.beta,
+                                                 self.k, self.mode)
+
     def __repr__(self) -> str:
         return (f"AmplitudeSpectrum(alpha={self.alpha}, beta={self.beta}, k={self.k}, "
                 f"mode={self.mode!r}, p={self.p}, seed={self.seed})")
+
+
+def _pow2(n: int) -> bool:
+    return n >= 2 and (n & (n - 1)) == 0
 
 
 def _host_ints(ids: Any) -> np.ndarray:

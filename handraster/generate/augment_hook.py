@@ -52,12 +52,8 @@ def _spectrum(cfg, seed: int):
     t = AmplitudeSpectrum(alpha=a.alpha, beta=a.beta, k=a.k, mode=a.mode, p=a.p,
                           seed=_derived_seed(seed, AUG_STREAM))
 
-    def apply(batch):
-        x = np.ascontiguousarray(batch.rgb.transpose(0, 3, 1, 2), dtype=np.float32)
-        x *= np.float32(1 / 255)
-        y = t(x, ids=batch.index)
-        batch.rgb = np.ascontiguousarray(
-            np.clip(np.rint(np.asarray(y) * 255), 0, 255).astype(np.uint8).transpose(0, 2, 3, 1))
+    def apply(batch):  # uint8 renders in place (the fused native path for power-of-two sizes)
+        batch.rgb = t.apply_hwc(batch.rgb, ids=batch.index, inplace=True)
         return batch
     return apply
 
