@@ -149,7 +149,7 @@ def sample_scenes(cfg, seed: int, scenes, poses, n_objects: int, n_textures: int
         skin["texture"] = np.where(textured, np.floor(u[:, 1] * n_textures).astype(np.int64), -1)
     forearm = _forearm(rng, cfg, n)
     obj = _occluder(rng, cfg, n, n_objects)
-    grasp = poses.grasp
+    grasp = getattr(poses, "grasp", None)
     if grasp is not None and len(grasp):  # a GraspXL frame's own object replaces the occluder
         held = grasp.attach(obj, drawn["from_file"], drawn["entry"], right, n_objects)
         betas = np.where(held[:, None], 0.0, betas).astype(np.float32)  # GraspXL's MANO shape
