@@ -153,6 +153,7 @@ def check_paths(cfg: GenerateConfig) -> None:
              " when camera.sampler is 'dataset' (e.g. FreiHAND's training_K.json)")
     for key, val, kind in (("skin.texture_dir", cfg.skin.texture_dir, "dir"),
                            ("objects.mesh_dir", cfg.objects.mesh_dir, "dir"),
+                           ("pose.graspxl_objects", cfg.pose.graspxl_objects, "dir"),
                            ("background.folder", cfg.background.folder, "dir"),
                            ("background.hdri_dir", cfg.background.hdri_dir, "dir")):
         if val:

@@ -20,6 +20,8 @@ SCENE_KEYS = {
     "pose_source": "pose.source", "pose_file": "pose.file", "pose_file_format": "pose.file_format",
     "pose_file_flat_hand_mean": "pose.file_flat_hand_mean", "pose_file_order": "pose.file_order",
     "pose_weights": "pose.weights", "pose_jitter_deg": "pose.jitter_deg",
+    "graspxl_objects": "pose.graspxl_objects", "graspxl_render_object": "pose.graspxl_render_object",
+    "graspxl_convention": "pose.graspxl_convention", "graspxl_max_faces": "pose.graspxl_max_faces",
     "shape_std": "shape.std", "shape_dist": "shape.dist", "shape_clip": "shape.clip", "camera": "camera.sampler",
     "fov_deg": "camera.fov_deg", "distance_means": "camera.distance_means",
     "distance_std": "camera.distance_std", "distance_weights": "camera.distance_weights",

@@ -60,6 +60,17 @@ class PoseConfig(Section):
         "draw; 'auto' = sequential when camera.sampler is 'dataset' (synfrei-like), else random")
     jitter_deg: float = Field(0.0, ge=0.0, le=90.0,
                               description="Gaussian jitter (std, degrees) added to every joint angle")
+    graspxl_objects: Optional[str] = Field(None, description="folder of GraspXL object meshes "
+                                           "(<size>/<id>/<id>.obj, <id>/<id>.obj or <id>.obj); meshes "
+                                           "are also looked for next to each recording as <id>.obj")
+    graspxl_render_object: bool = Field(True, description="GraspXL poses show their recording's object "
+                                        "(in place of the random occluder); a missing mesh is an error "
+                                        "unless on_bad_asset is 'skip' (then that recording's hand alone)")
+    graspxl_convention: Literal["auto", "original", "tabletop"] = Field(
+        "auto", description="GraspXL hand convention: 'original' (MANO mean-relative pose, vertices + "
+        "trans), 'tabletop' (flat pose, root joint at trans); auto = tabletop under a *_tabletop folder")
+    graspxl_max_faces: int = Field(3000, ge=12, le=100_000, description="GraspXL object meshes with "
+                                   "more faces are decimated to this many")
 
     @field_validator("weights")
     @classmethod

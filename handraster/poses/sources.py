@@ -8,7 +8,8 @@ Every source returns a ``PoseSet`` in one convention:
   * right hands: left-hand entries are mirrored on reading (axis-angle (x, y, z) -> (x, -y, -z),
     transl x -> -x) and flagged in ``was_left`` [N] bool;
   * ``mean_relative`` says what hand_pose is relative to: False = the flat hand (absolute joint
-    rotations), True = MANO's hands_mean (smplx's flat_hand_mean=False; FreiHAND, GraspXL).
+    rotations), True = MANO's hands_mean (smplx's flat_hand_mean=False; FreiHAND,
+    GraspXL's original recordings; its tabletop recordings are flat).
     ``to_flat(hands_mean)`` / ``to_mean_relative(hands_mean)`` convert; ``for_model(model)``
     gives the arguments for model.forward in the model's own convention.
 """
@@ -186,16 +187,11 @@ def read_hamer_npz(path, only_valid: bool = True) -> PoseSet:
                    mean_relative=False, source=f"hamer:{Path(path).name}")
 
 
-def read_graspxl(path) -> PoseSet:
-    """A GraspXL recording (.npy holding a dict): right_hand {rot [T, 3], pose [T, 45], trans
-    [T, 3]} with MANO's mean added by its viewer (smplx, flat_hand_mean=False): mean-relative."""
-    d = np.load(path, allow_pickle=True).item()
-    if "right_hand" not in d:
-        raise ValueError(f"{path}: not a GraspXL recording (no 'right_hand')")
-    r = d["right_hand"]
-    return PoseSet(hand_pose=np.asarray(r["pose"]).reshape(-1, 45), global_orient=np.asarray(r["rot"]).reshape(-1, 3),
-                   transl=np.asarray(r["trans"]).reshape(-1, 3) if "trans" in r else None, mean_relative=True,
-                   source=f"graspxl:{Path(path).name}")
+def read_graspxl(path, convention: str = "auto") -> PoseSet:
+    """A GraspXL recording (.npy holding a dict): the hand's frames plus the object's id and
+    per-frame rigid pose in ``extra`` (handraster/poses/graspxl.py: format and conventions)."""
+    from handraster.poses.graspxl import read_graspxl as _read
+    return _read(path, convention)
 
 
 def read_poses(path, mean_relative: Optional[bool] = None) -> PoseSet:

@@ -30,6 +30,10 @@ class SceneConfig:
     pose_file_order: str = "random"                  # random | sequential (scene s uses entry s % N)
     pose_weights: Optional[dict] = None              # source -> weight, for pose_source "mixture"
     pose_jitter_deg: float = 0.0                     # Gaussian jitter (std, deg) on every pose value
+    graspxl_objects: Optional[str] = None            # GraspXL object mesh root (poses/graspxl.py layout)
+    graspxl_render_object: bool = True               # graspxl poses show their recorded object
+    graspxl_convention: str = "auto"                 # auto | original | tabletop (poses/graspxl.py)
+    graspxl_max_faces: int = 3000                    # larger object meshes are decimated to this
     shape_std: float = 1.0                           # betas ~ N(0, shape_std^2)
     shape_dist: str = "normal"                       # normal | uniform (half-width shape_std) | zero
     shape_clip: float = 3.0                          # betas clipped to [-clip, clip]
@@ -105,6 +109,15 @@ class SceneConfig:
                self.pose_file_format, "auto, freihand, npz or graspxl")
         _check(self.pose_file_order in ("random", "sequential"), "pose_file_order", self.pose_file_order,
                "random or sequential")
+        _check(self.graspxl_objects is None or os.path.isdir(os.fspath(self.graspxl_objects)), "graspxl_objects",
+               self.graspxl_objects, "an existing folder of GraspXL object meshes (or None)")
+        _check(isinstance(self.graspxl_render_object, (bool, np.bool_)), "graspxl_render_object",
+               self.graspxl_render_object, "true or false")
+        _check(self.graspxl_convention in ("auto", "original", "tabletop"), "graspxl_convention",
+               self.graspxl_convention, "auto, original or tabletop")
+        mf = self.graspxl_max_faces
+        _check(isinstance(mf, (int, np.integer)) and not isinstance(mf, (bool, np.bool_)) and 12 <= mf <= 100_000,
+               "graspxl_max_faces", mf, "an integer in [12, 100000]")
         _check(0.0 <= self.pose_jitter_deg <= 90.0, "pose_jitter_deg", self.pose_jitter_deg, "in [0, 90] degrees")
         _check(0.0 <= self.shape_std <= 3.0, "shape_std", self.shape_std, "in [0, 3]")
         _check(self.shape_dist in ("normal", "uniform", "zero"), "shape_dist", self.shape_dist,

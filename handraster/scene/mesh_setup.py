@@ -1,6 +1,7 @@
 """SceneMesh: the triangle mesh the renderer rasterizes - the hand (+ forearm) followed by a
-superset of occluder meshes (every sample carries all of them; the unused ones collapse to
-a point and cover no pixel), with the static arrays the native stages need."""
+superset of occluder meshes and then the GraspXL objects of a graspxl pose file (every sample
+carries all of them; the unused ones collapse to a point and cover no pixel), with the static
+arrays the native stages need."""
 from __future__ import annotations
 
 import os
@@ -61,13 +62,17 @@ class SceneMesh:
         # framing uses every 8th hand vertex plus the fingertips: the silhouette's extremes
         # are covered to a few millimetres at a fraction of the cost
         self.frame_ids = np.unique(np.concatenate([self.hand_ids[::8], model.tip_ids]))
-        # occluders
+        from handraster.scene.pose_source import ScenePoses
+        self.poses = ScenePoses(cfg, model)
+        # occluders (unit size), then the GraspXL objects (metres, scene/grasp_objects.py)
         self.object_meshes = occluder_meshes(cfg)
+        self.n_objects = len(self.object_meshes)
+        grasp = self.poses.grasp
+        self.grasp_meshes = list(grasp.meshes) if grasp is not None else []
         from handraster.scene.meshes import superset
-        ov, of, _, ouv, vr, fr = superset(self.object_meshes)
+        ov, of, _, ouv, vr, fr = superset(self.object_meshes + self.grasp_meshes)
         self.obj_vertices = ov.astype(np.float32)
         self.obj_vranges = vr
-        self.n_objects = len(self.object_meshes)
         oattr = np.zeros((len(ov), attr.shape[1]), np.float32)
         oattr[:, 0:3] = ov
         oattr[:, 4] = 1.0
@@ -93,15 +98,14 @@ class SceneMesh:
             uv = np.zeros((len(self.faces), 3, 2), np.float32)
             uv[: len(model.faces)] = np.asarray(model.uvs, np.float32)[np.asarray(model.faces_uv)]
             self.uv_tri = uv
-        from handraster.scene.pose_source import ScenePoses
-        self.poses = ScenePoses(cfg, model)
 
     # ----- occluders -----------------------------------------------------------------------
     def place_objects(self, hand_verts: np.ndarray, obj: dict, views: dict) -> np.ndarray:
         """World vertices float32 [B, V_hand + V_obj, 3]: each sample's chosen occluder
         (obj: the scenes' object row tree, sampling.py) scaled, rotated and put between the
-        camera (views["extrinsics"] [B, 4, 4]) and a pseudo-random point of the hand; the other
-        occluders collapsed onto a point of the hand (zero-area triangles cover no pixel)."""
+        camera (views["extrinsics"] [B, 4, 4]) and a pseudo-random point of the hand, or, for
+        rows with obj["grasp"] (GraspXL), the recording's object where the recording holds it;
+        the other meshes collapsed onto a point of the hand (zero-area triangles cover no pixel)."""
         B, nh = hand_verts.shape[0], self.n_hand
         out = np.empty((B, nh + len(self.obj_vertices), 3), np.float32)
         out[:, :nh] = hand_verts
@@ -118,10 +122,27 @@ class SceneMesh:
         pt = hand_verts[rows, self.hand_ids[pick]]
         centre = pt + obj["toward_camera"][rows, None] * (cam_centre - pt) * 0.5 + obj["offset"][rows]
         R = rodrigues(obj["rot"][rows])
-        for b, kind, Rb, size, c in zip(rows, obj["kind"][rows], R, obj["size"][rows], centre):
+        grasp = obj.get("grasp", np.zeros(B, bool))[rows]
+        for b, kind, Rb, size, c, g in zip(rows, obj["kind"][rows], R, obj["size"][rows], centre, grasp):
             s, cnt = self.obj_vranges[kind]
-            out[b, nh + s: nh + s + cnt] = (self.obj_vertices[s:s + cnt] @ Rb.T) * size + c
+            if not g:
+                out[b, nh + s: nh + s + cnt] = (self.obj_vertices[s:s + cnt] @ Rb.T) * size + c
+        if grasp.any():
+            self._place_grasped(out, rows[grasp], obj)
         return out
+
+    def _place_grasped(self, out, rows, obj):
+        """GraspXL objects of the samples ``rows`` (int [k]) into out [B, V, 3]: metric vertices
+        through the recorded rotation and hand-relative translation (scene/grasp_objects.py),
+        mirrored (x -> -x) with a left hand."""
+        nh = self.n_hand
+        R = rodrigues(obj["grasp_rot"][rows])
+        for b, kind, Rb, t, m in zip(rows, obj["kind"][rows], R, obj["grasp_trans"][rows], obj["grasp_mirror"][rows]):
+            s, cnt = self.obj_vranges[kind]
+            v = self.obj_vertices[s:s + cnt] @ Rb.T.astype(np.float32) + t
+            if m:
+                v[:, 0] *= -1
+            out[b, nh + s: nh + s + cnt] = v
 
     def shadow_casters(self, obj: dict, cut):
         """(faces bool [B, T], vertices bool [B, V]) that cast shadows in each sample: the hand,

@@ -177,9 +177,11 @@ def spherical_uvs(vertices) -> np.ndarray:
     return np.stack([u, v], 1).astype(np.float32)
 
 
-def load_mesh(path, max_faces: int = 5000, decimate: bool = True) -> Mesh:
+def load_mesh(path, max_faces: int = 5000, decimate: bool = True, normalize: bool = True) -> Mesh:
     """Load OBJ/PLY/GLB/GLTF/STL/OFF (via trimesh; a multi-part scene is flattened), centre its
-    bounding box, scale it to unit max extent, re-orient faces outward when it is watertight.
+    bounding box, scale it to unit max extent (normalize=False: vertices kept as stored, e.g.
+    metres in the object's own frame for GraspXL objects), re-orient faces outward when it is
+    watertight.
     Over max_faces it is decimated (trimesh quadric decimation when fast_simplification is
     installed, else vertex clustering: UVs are then re-made) or, with decimate=False, rejected.
     UVs are kept as stored (may leave [0, 1]: textures wrap); missing UVs -> spherical_uvs. Any problem -> AssetError(path, reason, kind="mesh")."""
@@ -209,9 +211,9 @@ def load_mesh(path, max_faces: int = 5000, decimate: bool = True) -> Mesh:
     ext = float((hi - lo).max())
     if not np.isfinite(ext) or ext <= 0:
         raise AssetError(path, "has zero or non-finite extent", "mesh")
-    tm = trimesh.Trimesh((v - (lo + hi) / 2) / ext, tm.faces, process=False)
+    tm = trimesh.Trimesh((v - (lo + hi) / 2) / ext if normalize else v, tm.faces, process=False)
     if tm.is_watertight and tm.volume < 0:
         tm.invert()
-    uvs = uv if uv is not None else spherical_uvs(tm.vertices)
+    uvs = uv if uv is not None else spherical_uvs(tm.vertices - (0.0 if normalize else (lo + hi) / 2))
     name = os.path.splitext(os.path.basename(path))[0]
     return Mesh(tm.vertices, tm.faces, tm.vertex_normals, uvs, name)

@@ -10,7 +10,8 @@ File poses (handraster.poses.read_poses; sources.py's PoseSet):
   * left-hand entries were mirrored into right-hand parameters on reading (was_left). With
     random draws the renderer's own side choice (right_ratio) decides the side; with
     sequential draws (dataset-matched) the entry's own side is kept.
-  * which mean the poses are relative to: HaMeR npz (flat), GraspXL (MANO's mean) and npz
+  * which mean the poses are relative to: HaMeR npz (flat), GraspXL (MANO's mean; its tabletop
+    recordings: flat, poses/graspxl.py) and npz
     files that carry mean_relative / flat_hand_mean say so themselves; FreiHAND json and npz
     files that do not say follow pose.file_flat_hand_mean (False = MANO's mean, FreiHAND's).
     Mean-relative poses are made flat by adding the renderer model's hands_mean. The built-in
@@ -22,6 +23,10 @@ File poses (handraster.poses.read_poses; sources.py's PoseSet):
     space is not MANO's); otherwise betas come from the shape.* distribution.
   * order "sequential": scene s uses entry s % N (dataset-matched, the synfrei-like preset);
     "random": an entry drawn from the scene's generator.
+  * GraspXL recordings carry their object (poses/graspxl.py): with graspxl_render_object the
+    renderer loads the objects' meshes (scene/grasp_objects.py) and a scene whose pose is a
+    recording's frame shows that object in the recorded hand-relative pose, in place of the
+    random occluder, with zero betas (GraspXL's MANO shape).
 """
 from __future__ import annotations
 
@@ -33,22 +38,18 @@ import numpy as np
 MIXTURE_SOURCES = ("anatomical", "library", "random", "file", "graspxl")
 
 
-def load_pose_file(path, fmt: str = "auto", flat_hand_mean: bool = False):
+def load_pose_file(path, fmt: str = "auto", flat_hand_mean: bool = False, graspxl_convention: str = "auto",
+                   hands_mean=None):
     """PoseSet of a pose file (see the module docstring for which mean applies). fmt: auto |
-    freihand | npz | graspxl (a .npy recording or a folder of them). ValueError/OSError on a
-    file that cannot be read."""
-    from handraster.poses.sources import (PoseSet, read_freihand_mano, read_graspxl, read_poses)
+    freihand | npz | graspxl (a .npy recording or a folder of them; poses/graspxl.py, whose
+    extras carry the grasped object per entry; hands_mean [45] converts mixed conventions).
+    ValueError/OSError on a file that cannot be read."""
+    from handraster.poses.graspxl import load_graspxl
+    from handraster.poses.sources import read_freihand_mano, read_poses
     from dataclasses import replace
     p = Path(path)
     if fmt == "graspxl" or (fmt == "auto" and (p.is_dir() or p.suffix == ".npy")):
-        files = sorted(p.glob("**/*.npy")) if p.is_dir() else [p]
-        if not files:
-            raise ValueError(f"{p}: no GraspXL .npy recordings")
-        sets = [read_graspxl(f) for f in files]
-        cat = lambda k: np.concatenate([getattr(s, k) for s in sets])  # noqa: E731
-        tr = None if any(s.transl is None for s in sets) else cat("transl")
-        return PoseSet(hand_pose=cat("hand_pose"), global_orient=cat("global_orient"), transl=tr,
-                       mean_relative=True, source=f"graspxl:{p.name}")
+        return load_graspxl(p, graspxl_convention, hands_mean)
     if fmt == "freihand" or (fmt == "auto" and p.suffix == ".json"):
         ps = read_freihand_mano(p)
         return replace(ps, mean_relative=not flat_hand_mean)
@@ -67,10 +68,12 @@ class ScenePoses:
         self.names = [k for k in MIXTURE_SOURCES if weights.get(k, 0) > 0]
         w = np.array([weights[k] for k in self.names], np.float64)
         self.p = w / w.sum()
+        self.grasp = None  # GraspObjects of a GraspXL file (scene/grasp_objects.py)
         if "file" in self.names or "graspxl" in self.names:
             fmt = "graspxl" if src == "graspxl" else cfg.pose_file_format
+            mean = model.hands_mean if model.hands_mean is not None else np.zeros(45, np.float32)
             try:
-                ps = load_pose_file(cfg.pose_file, fmt, cfg.pose_file_flat_hand_mean)
+                ps = load_pose_file(cfg.pose_file, fmt, cfg.pose_file_flat_hand_mean, cfg.graspxl_convention, mean)
             except (OSError, ValueError, KeyError) as e:
                 from handraster.scene.config import ConfigError
                 raise ConfigError(f"pose_file: value {str(cfg.pose_file)!r} cannot be read as "
@@ -78,9 +81,11 @@ class ScenePoses:
             if len(ps) == 0:
                 from handraster.scene.config import ConfigError
                 raise ConfigError(f"pose_file: value {str(cfg.pose_file)!r} holds no poses")
-            mean = model.hands_mean if model.hands_mean is not None else np.zeros(45, np.float32)
             self.file = ps.to_flat(mean)
             self.use_betas = ps.betas is not None and str(cfg.model) not in ("default", "default-left")
+            if "object_id" in ps.extra:
+                from handraster.scene.grasp_objects import GraspObjects
+                self.grasp = GraspObjects(cfg, self.file, model)
         self._library = None
 
     def _library_table(self) -> np.ndarray:

@@ -126,7 +126,9 @@ def _occluder(rng, cfg, n: int, n_objects: int) -> dict:
 def sample_scenes(cfg, seed: int, scenes, poses, n_objects: int, n_textures: int = 0) -> dict:
     """Scene-level parameters of the scenes int [n] (shared by their views), a row tree:
     right bool [n], hand_pose f32 [n, 45], betas f32 [n, 10], global_orient f32 [n, 3],
-    pose_entry int64 [n] (-1: no file entry), skin / forearm / object dicts of [n, ...] arrays.
+    pose_entry int64 [n] (-1: no file entry), skin / forearm / object dicts of [n, ...] arrays
+    (object: with GraspXL objects also grasp* keys, scene/grasp_objects.py; such rows have zero
+    betas and their kind indexes the grasp meshes after the n_objects occluders).
     poses: a ScenePoses; n_textures: usable skin textures (0: procedural skin only). With
     textures a scene's skin is textured always (skin_procedural False) or with probability
     0.5; skin["texture"] is the texture id or -1."""
@@ -147,6 +149,10 @@ def sample_scenes(cfg, seed: int, scenes, poses, n_objects: int, n_textures: int
         skin["texture"] = np.where(textured, np.floor(u[:, 1] * n_textures).astype(np.int64), -1)
     forearm = _forearm(rng, cfg, n)
     obj = _occluder(rng, cfg, n, n_objects)
+    grasp = getattr(poses, "grasp", None)
+    if grasp is not None and len(grasp):  # a GraspXL frame's own object replaces the occluder
+        held = grasp.attach(obj, drawn["from_file"], drawn["entry"], right, n_objects)
+        betas = np.where(held[:, None], 0.0, betas).astype(np.float32)  # GraspXL's MANO shape
     go = np.where(drawn["from_file"][:, None], drawn["global_orient"], random_rotation(rng, n))
     return dict(right=right, hand_pose=drawn["hand_pose"], betas=betas, global_orient=go.astype(np.float32),
                 skin=skin, forearm=forearm, object=obj, pose_entry=drawn["entry"])
@@ -236,7 +242,7 @@ _SKIN_KEYS = ("back", "palm", "nail", "blotch_amp", "blotch_freq", "noise_seed",
               "wrap", "crease", "sss_tint", "pool_id", "texture")
 _FOREARM_KEYS = ("enabled", "sleeve", "length", "color_a", "color_b", "pattern", "freq", "mean_color")
 _OBJECT_KEYS = ("kind", "size", "rot", "toward_camera", "offset", "color_a", "color_b", "pattern", "freq",
-                "roughness", "random_color")
+                "roughness", "random_color", "grasp", "grasp_name", "grasp_rot", "grasp_trans")
 
 
 def _records(tree: dict, keys) -> list:
