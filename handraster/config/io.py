@@ -152,6 +152,7 @@ def check_paths(cfg: GenerateConfig) -> None:
         need("camera.K_file", cfg.camera.K_file, "file",
              " when camera.sampler is 'dataset' (e.g. FreiHAND's training_K.json)")
     for key, val, kind in (("skin.texture_dir", cfg.skin.texture_dir, "dir"),
+                           ("skin.texture_model", cfg.skin.texture_model, "file"),
                            ("objects.mesh_dir", cfg.objects.mesh_dir, "dir"),
                            ("pose.graspxl_objects", cfg.pose.graspxl_objects, "dir"),
                            ("background.folder", cfg.background.folder, "dir"),

@@ -32,6 +32,7 @@ SCENE_KEYS = {
     "blotch_amp": "skin.blotch_amp", "crease": "skin.crease", "skin_roughness": "skin.roughness",
     "skin_tone_range": "skin.tone_range", "skin_diversity": "skin.diversity",
     "skin_texture_dir": "skin.texture_dir", "skin_procedural": "skin.procedural",
+    "skin_texture_model": "skin.texture_model", "skin_texture_model_count": "skin.texture_model_count",
     "forearm": "forearm.enabled", "sleeve_prob": "forearm.sleeve_prob", "forearm_length": "forearm.length",
     "forearm_mean_color_prob": "forearm.mean_color_prob", "object_prob": "objects.prob",
     "object_size": "objects.size", "object_random_color_prob": "objects.random_color_prob",

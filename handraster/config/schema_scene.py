@@ -164,6 +164,10 @@ class LightsConfig(Section):
 class SkinConfig(Section):
     procedural: bool = Field(True, description="use procedural skin textures")
     texture_dir: Optional[str] = Field(None, description="folder of skin texture images (UV maps)")
+    texture_model: Optional[str] = Field(None, description="linear skin texture model .npz (NIMBLE-style "
+                                         "mean + basis @ a in the model's UV space; docs/assets.md)")
+    texture_model_count: int = Field(64, ge=1, le=4096, description="textures drawn once from "
+                                     "texture_model (a fixed pool, the same for every seed)")
     tone_range: List[float] = Field([0.0, 1.0], description="skin tone range, 0 lightest .. 1 darkest")
     diversity: float = Field(1.0, gt=0.0, le=1.0, description="fraction of the skin pool used "
                              "(ablation: 0.05 / 0.25 / 0.5): below 1, skins come from a fixed pool "

@@ -76,16 +76,30 @@ class SceneAssets:
         frac = float(getattr(cfg, "background_diversity", 1.0))
         self.n_photos = max(1, int(np.ceil(frac * len(self.photos)))) if len(self.photos) else 0
         self.n_envs = max(1, int(np.ceil(frac * len(self.envs)))) if len(self.envs) else 0
-        # skin textures (skin.texture_dir): packed like the photos; skin.diversity keeps the
-        # first fraction (sorted file order), at least one
+        # skin textures: the folder's images (skin.texture_dir, sorted file order), then the
+        # fixed pool drawn from a linear texture model (skin.texture_model, scene/texture_model.py);
+        # packed like the photos; skin.diversity keeps the first fraction, at least one
         self.n_textures = 0
+        self.texture_model_coeffs = None  # float32 [count, K]: pool entry n_folder + k has row k
+        images, names = [], []
         if getattr(cfg, "skin_texture_dir", None):
             tex = ImagePool.from_folder(cfg.skin_texture_dir, on_bad=on_bad)
             if len(tex) == 0:
                 from handraster.scene.errors import AssetError
                 raise AssetError(cfg.skin_texture_dir, "holds no usable texture image", "skin texture")
-            self.tex_rgba, self.tex_off, self.tex_hw = pack_rgba(tex, max_side=1024)
-            self.n_textures = max(1, int(np.ceil(cfg.skin_diversity * len(tex))))
+            images += [tex.image(n) for n in range(len(tex))]
+            names += list(tex.names)
+        self.n_folder_textures = len(images)
+        if getattr(cfg, "skin_texture_model", None):
+            from handraster.scene.texture_model import texture_model_pool
+            model_tex, self.texture_model_coeffs = texture_model_pool(cfg.skin_texture_model,
+                                                                      cfg.skin_texture_model_count)
+            images += model_tex
+            names += [f"texture_model:{k}" for k in range(len(model_tex))]
+        if images:
+            self.tex_rgba, self.tex_off, self.tex_hw = pack_rgba(ImagePool.from_images(images, names),
+                                                                 max_side=1024)
+            self.n_textures = max(1, int(np.ceil(cfg.skin_diversity * len(images))))
 
     def _env(self, n):
         h, w = self.envs.sizes[n]

@@ -63,7 +63,9 @@ class SceneConfig:
     skin_tone_range: Tuple[float, float] = (0.0, 1.0)  # 0 lightest .. 1 darkest (ITA 72 .. -65 deg)
     skin_diversity: float = 1.0                      # < 1: a fixed pool of skin sets, first fraction used
     skin_texture_dir: Optional[str] = None           # UV skin textures (models with uvs + faces_uv)
-    skin_procedural: bool = True                     # False: every skin textured (needs skin_texture_dir)
+    skin_texture_model: Optional[str] = None         # linear texture model .npz (scene/texture_model.py)
+    skin_texture_model_count: int = 64               # textures drawn from it once (a fixed pool)
+    skin_procedural: bool = True                     # False: every skin textured (needs textures)
     # forearm
     forearm: bool = True
     sleeve_prob: float = 0.3
@@ -134,8 +136,13 @@ class SceneConfig:
         _check(0.0 <= lo <= hi <= 1.0, "skin_tone_range", self.skin_tone_range, "0 <= min <= max <= 1")
         _check(self.skin_texture_dir is None or os.path.isdir(os.fspath(self.skin_texture_dir)),
                "skin_texture_dir", self.skin_texture_dir, "an existing folder of texture images")
-        _check(self.skin_procedural or self.skin_texture_dir is not None, "skin_procedural", self.skin_procedural,
-               "True unless skin_texture_dir gives textures")
+        _check(self.skin_texture_model is None or os.path.isfile(os.fspath(self.skin_texture_model)),
+               "skin_texture_model", self.skin_texture_model, "an existing texture model .npz file")
+        _check(isinstance(self.skin_texture_model_count, int) and 1 <= self.skin_texture_model_count <= 4096,
+               "skin_texture_model_count", self.skin_texture_model_count, "an integer in [1, 4096]")
+        _check(self.skin_procedural or self.skin_texture_dir is not None or self.skin_texture_model is not None,
+               "skin_procedural", self.skin_procedural,
+               "True unless skin_texture_dir or skin_texture_model gives textures")
         for key in ("skin_diversity", "background_diversity"):
             v = getattr(self, key)
             _check(0.0 < v <= 1.0, key, v, "a fraction in (0, 1]")

@@ -90,10 +90,12 @@ class SceneMesh:
         self.face_object = np.concatenate([np.full(len(model.faces), -1, np.int64),
                                            np.searchsorted(starts, first, side="right") - 1])
         self.uv_tri = None
-        if cfg.skin_texture_dir is not None:  # per-face-corner uvs (faces_uv indexes uvs, not vertices)
+        textured = cfg.skin_texture_dir is not None or cfg.skin_texture_model is not None
+        if textured:  # per-face-corner uvs (faces_uv indexes uvs, not vertices)
             if model.uvs is None or model.faces_uv is None or len(model.faces_uv) != len(model.faces):
                 from handraster.scene.config import ConfigError
-                raise ConfigError(f"skin_texture_dir: model '{model.name}' has no texture coordinates "
+                key = "skin_texture_dir" if cfg.skin_texture_dir is not None else "skin_texture_model"
+                raise ConfigError(f"{key}: model '{model.name}' has no texture coordinates "
                                   "(uvs + faces_uv for every face); textures cannot be mapped")
             uv = np.zeros((len(self.faces), 3, 2), np.float32)
             uv[: len(model.faces)] = np.asarray(model.uvs, np.float32)[np.asarray(model.faces_uv)]
