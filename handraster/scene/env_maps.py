@@ -221,6 +221,20 @@ class EnvPool:
 
 @functools.lru_cache(maxsize=4)
 def _builtin_env(seed: int, n: int, width: int) -> EnvPool:
+    from handraster.scene.builtin_cache import cached_arrays
+
+    def build():
+        p = _build_builtin_env(seed, n, width)
+        return {"data": p.data, "offsets": p.offsets, "sizes": p.sizes, "sh": p.sh, "names": np.array(p.names)}
+    a = cached_arrays("builtin_env", ("handraster.scene.env_maps", "handraster.scene.procedural_env",
+                                      "handraster.scene.sh"), (seed, n, width), build)
+    pool = EnvPool(a["data"], a["offsets"], a["sizes"], a["sh"], [str(x) for x in a["names"]])
+    for arr in (pool.data, pool.offsets, pool.sizes, pool.sh):
+        arr.setflags(write=False)
+    return pool
+
+
+def _build_builtin_env(seed: int, n: int, width: int) -> EnvPool:
     from handraster.scene.procedural_env import procedural_env
 
     from concurrent.futures import ThreadPoolExecutor
@@ -232,7 +246,4 @@ def _builtin_env(seed: int, n: int, width: int) -> EnvPool:
         made = list(ex.map(make, range(n)))
     maps = [m for _, m in made]
     names = [f"builtin:env/{i:02d}-{kind}" for i, (kind, _) in enumerate(made)]
-    pool = EnvPool.from_maps(maps, names)
-    for a in (pool.data, pool.offsets, pool.sizes, pool.sh):
-        a.setflags(write=False)
-    return pool
+    return EnvPool.from_maps(maps, names)

@@ -200,6 +200,20 @@ class ImagePool:
 
 @functools.lru_cache(maxsize=4)
 def _builtin_pool(seed: int, n_procedural: int, procedural_size: int) -> ImagePool:
+    from handraster.scene.builtin_cache import cached_arrays
+
+    def build():
+        p = _build_builtin_pool(seed, n_procedural, procedural_size)
+        return {"data": p.data, "offsets": p.offsets, "sizes": p.sizes, "names": np.array(p.names)}
+    a = cached_arrays("builtin_photos", ("handraster.scene.image_pool", "handraster.scene.procedural_backgrounds"),
+                      (seed, n_procedural, procedural_size), build)
+    pool = ImagePool(a["data"], a["offsets"], a["sizes"], [str(n) for n in a["names"]])
+    for arr in (pool.data, pool.offsets, pool.sizes):
+        arr.setflags(write=False)  # shared by every caller of builtin(): nobody may edit it
+    return pool
+
+
+def _build_builtin_pool(seed: int, n_procedural: int, procedural_size: int) -> ImagePool:
     from handraster.scene.procedural_backgrounds import builtin_photos, procedural_background
 
     photos = builtin_photos()
@@ -212,7 +226,4 @@ def _builtin_pool(seed: int, n_procedural: int, procedural_size: int) -> ImagePo
         for i, (kind, img) in enumerate(ex.map(make, range(n_procedural))):
             images.append(img)
             names.append(f"builtin:procedural/{i:03d}-{kind}")
-    pool = ImagePool.from_images(images, names)
-    for a in (pool.data, pool.offsets, pool.sizes):
-        a.setflags(write=False)  # shared by every caller of builtin(): nobody may edit it
-    return pool
+    return ImagePool.from_images(images, names)
