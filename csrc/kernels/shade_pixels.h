@@ -35,11 +35,12 @@ namespace hr {
 
 constexpr int kShadeChunk = 64;  // covered pixels per chunk (~10 KB of stack arrays)
 constexpr int kShadePrefetchRows = 2;  // how far ahead the rast rows are prefetched
+constexpr int kShadeLanes = 16;  // chunks are padded to a multiple of this (AVX-512 floats)
 constexpr int kShadeSkip = 16;  // uncovered pixels are skipped in aligned blocks of this many
 
 struct ShadeChunk {  // structure of arrays, one entry per covered pixel
   static constexpr int K = kShadeChunk;
-  int n, n_other;  // pixels; how many are not skin (sleeve, object)
+  int n, nv, n_other;  // pixels; n rounded up to kShadeLanes; how many are not skin (sleeve, object)
   int col[K], tri[K], f0[K], f1[K], f2[K], label[K], kr[K], kg[K], kb[K];
   float w0[K], w1[K], w2[K], fore[K], skin[K];
   float px[K], py[K], pz[K], nx[K], ny[K], nz[K], vx[K], vy[K], vz[K];
@@ -55,7 +56,7 @@ HR_HD void chunk_interpolate(const P& p, int64_t b, ShadeChunk& c) {
   const float* N = p.nrm + b * p.V * 3;
   const float* Bl = p.vblotch + b * p.V;
   const float* A = p.vattr;
-  const int n = c.n;
+  const int n = c.nv;
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
     const int i0 = c.f0[j], i1 = c.f1[j], i2 = c.f2[j];
@@ -77,7 +78,7 @@ HR_HD void chunk_interpolate(const P& p, int64_t b, ShadeChunk& c) {
 // Stage 3: albedo, roughness, specular weight, F0; view vector and two-sided normal.
 template <class Op>
 HR_HD void chunk_albedo(const typename Op::Params& p, int64_t b, const float* m, ShadeChunk& c) {
-  const int n = c.n;
+  const int n = c.nv;
   const float fmode = m[kForearmMode];
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
@@ -90,7 +91,7 @@ HR_HD void chunk_albedo(const typename Op::Params& p, int64_t b, const float* m,
   const int tid = p.n_tex > 0 ? p.tex_id[b] : -1;
   if (tid >= 0) {  // textured skin: mixed in between the base and the crease / nail terms
     const float mix = m[kTexMix];
-    for (int j = 0; j < n; ++j) {
+    for (int j = 0; j < c.n; ++j) {
       if (c.skin[j] == 0.f) continue;
       const float w[3] = {c.w0[j], c.w1[j], c.w2[j]};
       const vec3 t = Op::texture_albedo(p, tid, c.tri[j], w);
@@ -113,7 +114,7 @@ HR_HD void chunk_albedo(const typename Op::Params& p, int64_t b, const float* m,
   }
   if (c.n_other == 0) return;
   const float* A = p.vattr;
-  for (int j = 0; j < n; ++j) {  // sleeve / object pixels: the pattern, scalar
+  for (int j = 0; j < c.n; ++j) {  // sleeve / object pixels: the pattern, scalar
     if (c.skin[j] != 0.f) continue;
     const float* a0 = A + c.f0[j] * kVAttr;
     const float* a1 = A + c.f1[j] * kVAttr;
@@ -133,7 +134,7 @@ template <int kType, bool kVis>
 HR_HD void chunk_light(const float* L, const float* m, ShadeChunk& c) {
   const float mwrap = m[kSkinWrap];
   const vec3 mtint = load3(m + kSssTint), color = load3(L + kLColor);
-  const int n = c.n;
+  const int n = c.nv;
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
     float s;
@@ -159,7 +160,7 @@ HR_HD void chunk_light_typed(const float* L, const float* m, ShadeChunk& c) {
 
 template <class P>
 HR_HD void chunk_lights(const P& p, int64_t b, const float* m, ShadeChunk& c) {
-  const int n = c.n;
+  const int n = c.nv;
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) { c.dr[j] = c.dg[j] = c.db[j] = c.sr[j] = c.sg[j] = c.sb[j] = 0.f; }
   const float* sp = p.shadow_map ? p.shadow + b * kShadowParams : nullptr;
@@ -170,7 +171,8 @@ HR_HD void chunk_lights(const P& p, int64_t b, const float* m, ShadeChunk& c) {
     if (k != key) { chunk_light_typed<false>(L, m, c); continue; }
     const float* smap = p.shadow_map + b * (int64_t)p.S * p.S * 4;
     const int type = (int)L[kLType];
-    for (int j = 0; j < n; ++j) {  // shadow-map visibility where the key light reaches
+    for (int j = c.n; j < n; ++j) c.vis[j] = 1.f;  // padding lanes
+    for (int j = 0; j < c.n; ++j) {  // shadow-map visibility where the key light reaches
       const vec3 pos{c.px[j], c.py[j], c.pz[j]}, nn{c.nx[j], c.ny[j], c.nz[j]};
       float s;
       const vec3 l = light_at(L, type, pos, &s);
@@ -186,7 +188,7 @@ HR_HD void chunk_store(const P& p, int64_t b, const float* m, ShadeChunk& c, uin
                        uint8_t* mask) {
   const float* sh = p.sh + b * 27;
   const float* R = p.sh_rot + b * 9;
-  const int n = c.n;
+  const int n = c.nv;
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
     const vec3 L = shade_radiance(m, sh, R, vec3{c.nx[j], c.ny[j], c.nz[j]}, vec3{c.ar[j], c.ag[j], c.ab[j]},
@@ -197,7 +199,7 @@ HR_HD void chunk_store(const P& p, int64_t b, const float* m, ShadeChunk& c, uin
     c.kb[j] = srgb_index_or_knee(L.z);
   }
   const uint8_t* lut = p.lin2srgb;
-  for (int j = 0; j < n; ++j) {
+  for (int j = 0; j < c.n; ++j) {
     const int col = c.col[j];
     uint8_t* o = rgb + 3 * col;
     o[0] = c.kr[j] >= 0 ? lut[c.kr[j]] : encode_srgb(lut, c.dr[j]);
@@ -254,6 +256,13 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
     if (n == 0) break;  // only when col reached W
     c.n = n;
     c.n_other = other;
+    // padding lanes (copies of pixel 0, never stored): the vectorised loops then run whole
+    // vectors only; a row's last few pixels otherwise took the scalar remainder loops
+    c.nv = (n + kShadeLanes - 1) / kShadeLanes * kShadeLanes;
+    for (int j = n; j < c.nv; ++j) {
+      c.col[j] = c.col[0]; c.tri[j] = c.tri[0]; c.f0[j] = c.f0[0]; c.f1[j] = c.f1[0]; c.f2[j] = c.f2[0];
+      c.label[j] = c.label[0]; c.w0[j] = c.w0[0]; c.w1[j] = c.w1[0]; c.w2[j] = c.w2[0]; c.fore[j] = c.fore[0];
+    }
     chunk_interpolate(p, b, c);
     chunk_albedo<Op>(p, b, m, c);
     chunk_lights(p, b, m, c);
