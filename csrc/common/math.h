@@ -26,7 +26,12 @@ HR_HD vec3 normalize(vec3 a) {
 }
 HR_HD vec3 load3(const float* p) { return {p[0], p[1], p[2]}; }
 HR_HD void store3(float* p, vec3 a) { p[0] = a.x; p[1] = a.y; p[2] = a.z; }
-HR_HD float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+// Two sequential selects, not nested ones: the same value (NaN included), and the form GCC
+// if-converts inside vectorised loops (kernels/shade_pixels.h).
+HR_HD float clampf(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
 
 // Rodrigues: axis-angle r (angle = |r|) -> row-major rotation R.
 // R = I + sin(t) K + (1 - cos(t)) K^2 with K the cross-product matrix of r/|r|.

@@ -33,6 +33,8 @@
 #include "kernels/background.h"
 #include "kernels/shade_common.h"
 #include "kernels/shadow.h"
+#include "kernels/shade_pixels.h"
+#include "kernels/shade_terms.h"
 
 namespace hr {
 
@@ -80,43 +82,6 @@ struct ShadeOp {
   };
   static constexpr int64_t kCost = 20000;  // per row
 
-  static HR_HD vec3 albedo_of(int label, const float* a, float blotch, const float* m, float* rough,
-                              float* spec, float* f0, bool* skin, const vec3* tex) {
-    const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
-    *skin = label <= 6 || (label == 7 && m[kForearmMode] < 0.5f);
-    if (*skin) {
-      float pw = clampf(a[kVPalm], 0.f, 1.f);
-      pw = pw * pw * (3.f - 2.f * pw);
-      vec3 alb = load3(m + kSkinBack) * (1.f - pw) + load3(m + kSkinPalm) * pw;
-      alb = alb * blotch;
-      if (tex) alb = alb * (1.f - m[kTexMix]) + (*tex) * m[kTexMix];
-      float d = a[kVCrease] * (1.f / 0.0012f);
-      if (d * d < 16.f && label <= 6)
-        alb = alb * (1.f - m[kCrease] * expf(-d * d) * (0.35f + 0.65f * pw));
-      float nm = clampf(a[kVNail], 0.f, 1.f);
-      alb = alb * (1.f - nm) + load3(m + kSkinNail) * nm;
-      *rough = m[kSkinRough] * (1.f - nm) + 0.25f * nm;
-      *spec = m[kSkinSpec] * (1.f - nm) + 1.0f * nm;
-      *f0 = 0.028f;
-      return alb;
-    }
-    const bool obj = label == 8;
-    const float* A = m + (obj ? kObjA : kSleeveA);
-    const float* Bc = m + (obj ? kObjB : kSleeveB);
-    const int pattern = (int)(obj ? m[kObjPattern] : m[kSleevePattern]);
-    const float freq = obj ? m[kObjFreq] : m[kSleeveFreq];
-    float s = obj ? a[kVUvU] * freq : a[kVForearm] * freq;
-    float t = obj ? a[kVUvU + 1] * freq : (a[kVRest] + a[kVRest + 2]) * freq;
-    float mixw = 0.f;
-    if (pattern == 1) mixw = sinf(6.2831853f * s) > 0.f ? 1.f : 0.f;
-    else if (pattern == 2) mixw = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
-    else if (pattern == 3) mixw = fbm2({s, t, 0.37f}, seed + 5u);
-    *rough = obj ? m[kObjRough] : 0.85f;
-    *spec = obj ? 1.f : 0.3f;
-    *f0 = 0.04f;
-    return load3(A) * (1.f - mixw) + load3(Bc) * mixw;
-  }
-
   // Linear albedo of texture tex_id at the face-corner-interpolated uv of triangle t.
   static HR_HD vec3 texture_albedo(const Params& p, int id, int t, const float* w) {
     const float* c = p.uv_tri + (int64_t)t * 6;
@@ -130,52 +95,46 @@ struct ShadeOp {
     return {p.srgb2lin[q & 0xFFu], p.srgb2lin[(q >> 8) & 0xFFu], p.srgb2lin[(q >> 16) & 0xFFu]};
   }
 
-  static HR_HD vec3 shade(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a,
-                          float blotch, const vec3* tex) {
+  // The scalar per-pixel path (CUDA; the CPU runs shade_pixels.h's chunked loops, same terms).
+  // a: the [kVAttr] interpolated attributes; tex: linear texture albedo or nullptr.
+  static HR_HD vec3 shade_pixel(const Params& p, int64_t b, vec3 pos, vec3 n, int label, const float* a,
+                                float blotch, const vec3* tex) {
     const float* m = p.mat + b * kMatParams;
     float rough, specw, f0;
-    bool skin;
-    vec3 alb = albedo_of(label, a, blotch, m, &rough, &specw, &f0, &skin, tex);
+    vec3 alb;
+    const bool skin = is_skin(label, m);
+    if (skin) {
+      float pw;
+      alb = skin_base(m, a[kVPalm], blotch, &pw);
+      if (tex) alb = alb * (1.f - m[kTexMix]) + (*tex) * m[kTexMix];
+      alb = skin_detail(m, alb, pw, a[kVCrease], a[kVNail], label <= 6, &rough, &specw);
+      f0 = 0.028f;
+    } else {
+      alb = pattern_albedo(label, a[kVForearm], a[kVRest] + a[kVRest + 2], a[kVUvU], a[kVUvU + 1], m, &rough,
+                           &specw);
+      f0 = 0.04f;
+    }
     vec3 v = normalize(pos * -1.f);
     if (dot(n, v) < 0.f) n = n * -1.f;  // two-sided: cut forearm ends, thin objects
     const float wrap = skin ? m[kSkinWrap] : 0.f;
     const vec3 tint = skin ? load3(m + kSssTint) : vec3{0.f, 0.f, 0.f};
-    vec3 diff = {0.f, 0.f, 0.f}, spec = {0.f, 0.f, 0.f};
+    vec3 diff{0.f, 0.f, 0.f}, spec{0.f, 0.f, 0.f};
     const int nl = p.nlights[b];
     const float* sp = p.shadow_map ? p.shadow + b * kShadowParams : nullptr;
     const int key = sp ? (int)sp[kSKey] : -1;
     for (int k = 0; k < nl && k < kMaxLights; ++k) {
       const float* L = p.lights + (b * kMaxLights + k) * kLightParams;
-      vec3 E = load3(L + kLColor), l;
-      const int type = (int)L[kLType];
-      if (type == 0) {
-        l = load3(L + kLDir) * -1.f;
-      } else {
-        vec3 d = load3(L + kLPos) - pos;
-        float d2 = dot(d, d);
-        l = d * (1.f / sqrtf(d2 > 1e-12f ? d2 : 1e-12f));
-        E = E * (1.f / (d2 > 0.01f ? d2 : 0.01f));
-        if (type == 2) {
-          float cs = -dot(l, load3(L + kLDir));
-          float t = clampf((cs - L[kLCosOuter]) / (L[kLCosInner] - L[kLCosOuter] + 1e-6f), 0.f, 1.f);
-          E = E * (t * t * (3.f - 2.f * t));
-        }
-      }
-      float ndl = dot(n, l);
-      float lam = ndl > 0.f ? ndl : 0.f;
-      float wr = (ndl + wrap) / (1.f + wrap);
-      wr = wr > 0.f ? wr : 0.f;
-      if (k == key && ndl > 0.f) {
+      float s;
+      const vec3 l = light_at(L, (int)L[kLType], pos, &s);
+      if (k == key && dot(n, l) > 0.f) {
         const float vis = shadow_visibility(p.shadow_map + b * (int64_t)p.S * p.S * 4, p.S, sp, pos, n, l);
-        if (vis < 1.f) E = E * vis;
+        if (vis < 1.f) s = s * vis;
       }
-      diff = diff + mul(E, vec3{lam + tint.x * (wr - lam), lam + tint.y * (wr - lam), lam + tint.z * (wr - lam)});
-      spec = spec + E * (specw * ggx_specular(n, v, l, rough, f0));
+      const vec3 E = load3(L + kLColor) * s;
+      diff = diff + light_diffuse(n, l, E, wrap, tint);
+      spec = spec + light_specular(n, v, l, E, specw, rough, f0);
     }
-    vec3 amb = sh9_eval(p.sh + b * 27, matvec3(p.sh_rot + b * 9, n));
-    amb = {amb.x > 0.f ? amb.x : 0.f, amb.y > 0.f ? amb.y : 0.f, amb.z > 0.f ? amb.z : 0.f};
-    vec3 L = mul(alb * (1.f / 3.14159265f), diff + amb) + spec;
-    return L * m[kExposure];
+    return shade_radiance(m, p.sh + b * 27, p.sh_rot + b * 9, n, alb, diff, spec);
   }
 
   static HR_HD void background_row(const Params& p, int64_t b, int row, uint8_t* out, float* depth,
@@ -198,15 +157,26 @@ struct ShadeOp {
   }
 
   // One item per output row (b, row): the division into (b, row, col) is done once per row.
+  // HR_SHADE_SCALAR (a -D flag) runs the scalar path on the CPU too, to compare the two.
   static HR_HD void run(int64_t item, const Params& p) {
     const int64_t b = item / p.H;
     const int row = (int)(item - b * p.H);
-    const float* m = p.mat + b * kMatParams;
     const float* Rrow = p.rast + ((b * p.H + (p.H - 1 - row)) * p.W) * 4;
     uint8_t* rgb = p.rgb + item * p.W * 3;
     float* depth = p.depth + item * p.W;
     uint8_t* mask = p.mask + item * p.W;
     background_row(p, b, row, rgb, depth, mask);
+#if HR_DEVICE_CODE || defined(HR_SHADE_SCALAR)
+    shade_row_scalar(p, b, Rrow, rgb, depth, mask);
+#else
+    shade_row_chunked<ShadeOp>(p, b, Rrow, rgb, depth, mask);
+#endif
+  }
+
+  // The covered pixels of one row, one at a time.
+  static HR_HD void shade_row_scalar(const Params& p, int64_t b, const float* Rrow, uint8_t* rgb, float* depth,
+                                     uint8_t* mask) {
+    const float* m = p.mat + b * kMatParams;
     const float* P = p.p_cam + b * p.V * 3;
     const float* N = p.nrm + b * p.V * 3;
     const float* Bl = p.vblotch + b * p.V;
@@ -230,7 +200,7 @@ struct ShadeOp {
       vec3 texc;
       const int tid = p.n_tex > 0 ? p.tex_id[b] : -1;
       if (tid >= 0 && label <= 7) texc = texture_albedo(p, tid, t, w);
-      vec3 L = shade(p, b, pos, n, label, a, blotch, tid >= 0 && label <= 7 ? &texc : nullptr);
+      vec3 L = shade_pixel(p, b, pos, n, label, a, blotch, tid >= 0 && label <= 7 ? &texc : nullptr);
       rgb[col * 3] = encode_srgb(p.lin2srgb, L.x);
       rgb[col * 3 + 1] = encode_srgb(p.lin2srgb, L.y);
       rgb[col * 3 + 2] = encode_srgb(p.lin2srgb, L.z);

@@ -2,6 +2,7 @@
 // layouts, hash noise, spherical harmonics, GGX, sRGB and bilinear fetches.
 #pragma once
 #include <cmath>
+#include <cstring>
 #include "common/hr.h"
 #include "common/math.h"
 
@@ -100,11 +101,11 @@ HR_HD vec3 sh9_eval(const float* sh, vec3 n) {
 }
 
 // GGX / Trowbridge-Reitz specular with Schlick Fresnel and Smith-Schlick visibility;
-// returns the BRDF times n.l.
+// returns the BRDF times n.l, 0 where n.l <= 0 or n.v <= 0. Evaluated everywhere and then
+// selected (no early return), so the light loops of shade_pixels.h vectorise.
 HR_HD float ggx_specular(vec3 n, vec3 v, vec3 l, float rough, float f0) {
   vec3 h = normalize(v + l);
   float nl = dot(n, l), nv = dot(n, v), nh = dot(n, h), vh = dot(v, h);
-  if (nl <= 0.f || nv <= 0.f) return 0.f;
   float a = rough * rough, a2 = a * a;
   float d = nh * nh * (a2 - 1.f) + 1.f;
   float D = a2 / (3.14159265f * d * d);
@@ -112,7 +113,37 @@ HR_HD float ggx_specular(vec3 n, vec3 v, vec3 l, float rough, float f0) {
   float G = (nl / (nl * (1.f - k) + k)) * (nv / (nv * (1.f - k) + k));
   float x = 1.f - clampf(vh, 0.f, 1.f), x2 = x * x;
   float F = f0 + (1.f - f0) * (x2 * x2 * x);
-  return D * G * F / (4.f * nv);  // (D G F / (4 nl nv)) * nl
+  const float r = D * G * F / (4.f * nv);  // (D G F / (4 nl nv)) * nl
+  return nl > 0.f && nv > 0.f ? r : 0.f;
+}
+
+// Bit-pattern casts (exp_neg's 2^k and round-to-integer); memcpy works in CUDA device code too
+// and compiles to a register move on both sides.
+HR_HD float float_from_bits(int32_t i) {
+  float f;
+  memcpy(&f, &i, sizeof f);
+  return f;
+}
+HR_HD int32_t bits_of_float(float f) {
+  int32_t i;
+  memcpy(&i, &f, sizeof i);
+  return i;
+}
+
+// e^-x for x in [0, 80], relative error < 3e-7: e^-x = 2^-k e^t with k = round(x log2 e) and
+// t = k ln 2 - x (|t| <= ln2 / 2, ln 2 in two parts, Cody-Waite), e^t by its degree-6 Taylor
+// polynomial. k comes from adding 1.5 * 2^23 (the sum's low mantissa bits are round(x log2 e)),
+// not from a float -> int conversion: GCC will not speculate a conversion (it may trap) when
+// it if-converts a loop, and exp_neg is called under selects in vectorised loops, where expf
+// (a libm call) would keep the loop scalar too.
+HR_HD float exp_neg(float x) {
+  const float r = x * 1.44269504f + 12582912.f;
+  const int32_t k = bits_of_float(r) - 0x4B400000;
+  const float kf = r - 12582912.f;
+  const float t = (kf * 0.693145752f - x) + kf * 1.42860677e-6f;
+  const float e = 1.f + t * (1.f + t * (0.5f + t * (0.166666667f + t * (0.0416666667f + t * (0.00833333333f +
+                  t * 0.00138888889f)))));
+  return e * float_from_bits((127 - k) << 23);
 }
 
 // Bilinear fetch from an [h, w] image of packed RGBA bytes (uint32, R in the low byte), in
