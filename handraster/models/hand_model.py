@@ -129,9 +129,9 @@ class HandModel:
         (J_regressor folded into the template and shape basis, exact because both are
         linear), posedirs_v [V,3,P] (per-vertex layout) or None when all zero, parents i32,
         pose_offset [J*3] (hands_mean unless flat_hand_mean), components [C,45] or None."""
-        d = self._derived
-        if d:
-            return d
+        if self._derived:
+            return self._derived
+        d: dict = {}  # filled privately, published whole: threads may call forward concurrently
         Jr = self.J_regressor.astype(np.float64)
         d["j_template"] = np.ascontiguousarray(Jr @ self.v_template.astype(np.float64), np.float32)
         d["j_shapedirs"] = np.ascontiguousarray(
@@ -164,6 +164,7 @@ class HandModel:
         d["weights"] = np.ascontiguousarray(self.weights, np.float32)
         d["v_template"] = np.ascontiguousarray(self.v_template, np.float32)
         d["tip_ids"] = np.ascontiguousarray(self.tip_ids, np.int64)
+        self._derived = d
         return d
 
     def _native_skin(self):
