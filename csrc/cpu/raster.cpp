@@ -50,9 +50,11 @@ constexpr int64_t kSmallExtent = 64 * kSubpixel;
 
 // Draws triangle s (id1 = id + 1) into rows [y0, y1) of a band buffer (row stride W).
 // Triangles arrive in increasing id order, so a strict `<` gives ties to the smaller id.
-HR_MULTIVERSION
-void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
-                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
+// kDepthOnly: only the depth buffer (ib, rx0, rx1 unused).
+template <bool kDepthOnly>
+__attribute__((always_inline)) inline void draw_body(const TriSetup& s, int32_t id1, int W, int H,
+                                                     int y0, int y1, float* zb, int32_t* ib,
+                                                     int32_t* rx0, int32_t* rx1) {
   for (int k = 1; k + 1 < s.n; ++k) {
     EdgeFns e;
     if (!edge_setup(s, k, W, H, &e)) continue;
@@ -67,11 +69,20 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       const int32_t A0 = (int32_t)e.A[0], A1 = (int32_t)e.A[1], A2 = (int32_t)e.A[2];
       const int32_t B0 = (int32_t)e.B[0], B1 = (int32_t)e.B[1], B2 = (int32_t)e.B[2];
       for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
+        const float zrow = s.zc + s.zy * (float)(py - s.oy);
+        if (kDepthOnly) {
+          for (int x = 0; x < nx; ++x) {
+            const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
+            const float z = zrow + zx * (float)(xo + x);
+            const float zo = zr[x];
+            zr[x] = ((inside >= 0) & (z < zo)) ? z : zo;
+          }
+          continue;
+        }
         rx0[py - y0] = std::min<int32_t>(rx0[py - y0], e.bx0);
         rx1[py - y0] = std::max<int32_t>(rx1[py - y0], e.bx1);
-        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
         int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W + e.bx0;
-        const float zrow = s.zc + s.zy * (float)(py - s.oy);
         for (int x = 0; x < nx; ++x) {
           const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
           const float z = zrow + zx * (float)(xo + x);  // == pixel_depth(s, px, py)
@@ -88,11 +99,18 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       int xl, xr;
       row_span(e, py, &xl, &xr);
       if (xl > xr) continue;
+      float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
+      const float zrow = s.zc + s.zy * (float)(py - s.oy);
+      if (kDepthOnly) {
+        for (int px = xl; px <= xr; ++px) {
+          const float z = zrow + zx * (float)(px - s.ox);
+          zr[px] = z < zr[px] ? z : zr[px];
+        }
+        continue;
+      }
       rx0[py - y0] = std::min<int32_t>(rx0[py - y0], xl);
       rx1[py - y0] = std::max<int32_t>(rx1[py - y0], xr);
-      float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
       int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W;
-      const float zrow = s.zc + s.zy * (float)(py - s.oy);
       for (int px = xl; px <= xr; ++px) {
         const float z = zrow + zx * (float)(px - s.ox);
         const float zo = zr[px];
@@ -103,6 +121,17 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       }
     }
   }
+}
+
+HR_MULTIVERSION
+void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
+                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
+  draw_body<false>(s, id1, W, H, y0, y1, zb, ib, rx0, rx1);
+}
+
+HR_MULTIVERSION
+void draw_depth(const TriSetup& s, int W, int H, int y0, int y1, float* zb) {
+  draw_body<true>(s, 0, W, H, y0, y1, zb, nullptr, nullptr, nullptr);
 }
 
 // Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] is the setup
@@ -165,8 +194,30 @@ void prepare_band(Scratch& sc, int rows, int W) {
   sc.x1.assign(sc.x0.size(), -1);
 }
 
+inline bool masked_out(const RasterParams& p, int b, int t) {
+  return p.mask && !p.mask[(size_t)b * p.T + t];
+}
+
+// Depth-only image: drawn straight into the output, no id buffer and no resolve pass.
+void render_depth_image(const RasterParams& p, const VertexSnap* vs, int b) {
+  int first, count;
+  image_range(p, b, &first, &count);
+  float* zb = p.depth + (size_t)b * p.H * p.W;
+  std::fill(zb, zb + (size_t)p.H * p.W, std::numeric_limits<float>::infinity());
+  TriSetup s;
+  for (int t = 0; t < count; ++t) {
+    if (masked_out(p, b, first + t)) continue;
+    setup_one(p, b, vs, first + t, &s);
+    if (s.n) draw_depth(s, p.W, p.H, 0, p.H, zb);
+  }
+}
+
 // One task per image: setup, draw and resolve stay in this thread's cache.
 void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
+  if (p.depth) {
+    render_depth_image(p, vs, b);
+    return;
+  }
   Scratch& sc = thread_scratch();
   int first, count;
   image_range(p, b, &first, &count);
@@ -210,7 +261,7 @@ void raster_run(const RasterParams& p, StreamHandle) {
     int first, count;
     image_range(p, b, &first, &count);
     tris[i].n = 0;
-    if (t < count) setup_one(p, b, vs.data(), first + t, &tris[i]);
+    if (t < count && !masked_out(p, b, first + t)) setup_one(p, b, vs.data(), first + t, &tris[i]);
   }
   const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
   const int band_h = (p.H + bands - 1) / bands;
@@ -219,11 +270,18 @@ void raster_run(const RasterParams& p, StreamHandle) {
     const int b = task / bands, y0 = (task % bands) * band_h;
     const int y1 = std::min(p.H, y0 + band_h);
     if (y0 >= y1) continue;
-    Scratch& sc = thread_scratch();
-    prepare_band(sc, y1 - y0, p.W);
     int first, count;
     image_range(p, b, &first, &count);
     const TriSetup* ts = tris.data() + (size_t)b * p.tcap;
+    if (p.depth) {
+      float* zb = p.depth + ((size_t)b * p.H + y0) * p.W;
+      std::fill(zb, zb + (size_t)(y1 - y0) * p.W, std::numeric_limits<float>::infinity());
+      for (int t = 0; t < count; ++t)
+        if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1) draw_depth(ts[t], p.W, p.H, y0, y1, zb);
+      continue;
+    }
+    Scratch& sc = thread_scratch();
+    prepare_band(sc, y1 - y0, p.W);
     for (int t = 0; t < count; ++t)
       if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
         draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data(),

@@ -104,8 +104,8 @@ HR_HD int clip_polygon(const double (*in)[4], int n, int k, double g, double (*o
 
 // Pixel range [lo, hi] whose centres (p * 256 + 128) lie within fixed-point [a, b].
 HR_HD void centre_range(int64_t a, int64_t b, int64_t* lo, int64_t* hi) {
-  *lo = -floor_div(kSubpixel / 2 - a, kSubpixel);
-  *hi = floor_div(b - kSubpixel / 2, kSubpixel);
+  *lo = -((kSubpixel / 2 - a) >> kSubpixelBits);  // arithmetic shift = floor division by 256
+  *hi = (b - kSubpixel / 2) >> kSubpixelBits;
 }
 
 // Per-vertex part of triangle setup, computed once per vertex and image on the CPU: the
@@ -153,6 +153,23 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
   s->n = 0;
   const uint32_t any = vs[0].flags | vs[1].flags | vs[2].flags;
   if ((any & kVertexInvalid) || (vs[0].flags & vs[1].flags & vs[2].flags & kOutFrustum)) return false;
+  int64_t bx0, bx1, by0, by1;
+  if (!(any & kNeedsClip)) {
+    // Cheap rejects first (the outcome is the same as without them: such a triangle draws
+    // nothing): no pixel centre inside the snapped bbox, or zero snapped area.
+    const int32_t X0 = vs[0].x, X1 = vs[1].x, X2 = vs[2].x, Y0 = vs[0].y, Y1 = vs[1].y, Y2 = vs[2].y;
+    const int32_t xmin = X0 < X1 ? (X0 < X2 ? X0 : X2) : (X1 < X2 ? X1 : X2);
+    const int32_t xmax = X0 > X1 ? (X0 > X2 ? X0 : X2) : (X1 > X2 ? X1 : X2);
+    const int32_t ymin = Y0 < Y1 ? (Y0 < Y2 ? Y0 : Y2) : (Y1 < Y2 ? Y1 : Y2);
+    const int32_t ymax = Y0 > Y1 ? (Y0 > Y2 ? Y0 : Y2) : (Y1 > Y2 ? Y1 : Y2);
+    centre_range(xmin, xmax, &bx0, &bx1);
+    centre_range(ymin, ymax, &by0, &by1);
+    bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
+    bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
+    if (bx0 > bx1 || by0 > by1) return false;
+    const int64_t area = (int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0);
+    if (area == 0) return false;
+  }
   double P[3][4];
   const float* src[3] = {p0, p1, p2};
   for (int i = 0; i < 3; ++i)
@@ -190,18 +207,17 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
       if (!(v[3] > 0.0)) return false;
       snap_point(v, W, H, &s->vx[i], &s->vy[i]);
     }
+    int64_t xmin = s->vx[0], xmax = s->vx[0], ymin = s->vy[0], ymax = s->vy[0];
+    for (int i = 1; i < n; ++i) {
+      xmin = s->vx[i] < xmin ? s->vx[i] : xmin; xmax = s->vx[i] > xmax ? s->vx[i] : xmax;
+      ymin = s->vy[i] < ymin ? s->vy[i] : ymin; ymax = s->vy[i] > ymax ? s->vy[i] : ymax;
+    }
+    centre_range(xmin, xmax, &bx0, &bx1);
+    centre_range(ymin, ymax, &by0, &by1);
+    bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
+    bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
+    if (bx0 > bx1 || by0 > by1) return false;
   }
-  int64_t xmin = s->vx[0], xmax = s->vx[0], ymin = s->vy[0], ymax = s->vy[0];
-  for (int i = 1; i < n; ++i) {
-    xmin = s->vx[i] < xmin ? s->vx[i] : xmin; xmax = s->vx[i] > xmax ? s->vx[i] : xmax;
-    ymin = s->vy[i] < ymin ? s->vy[i] : ymin; ymax = s->vy[i] > ymax ? s->vy[i] : ymax;
-  }
-  int64_t bx0, bx1, by0, by1;
-  centre_range(xmin, xmax, &bx0, &bx1);
-  centre_range(ymin, ymax, &by0, &by1);
-  bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
-  bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
-  if (bx0 > bx1 || by0 > by1) return false;
   s->bx0 = (int32_t)bx0; s->bx1 = (int32_t)bx1; s->by0 = (int32_t)by0; s->by1 = (int32_t)by1;
   s->ox = (int32_t)bx0; s->oy = (int32_t)by0;
   // Resolve coefficients relative to the origin pixel, in pixel units.
@@ -328,6 +344,10 @@ struct RasterParams {
   int B, V, T, H, W;
   int pos_batched;        // 1: pos is [B, V, 4]
   int tcap;               // max triangles per image (T, or the largest range count)
+  // Depth-only mode (rast == rast_db == nullptr): the nearest z/w per pixel, +inf where no
+  // triangle covers it - the z channel of rast wherever its id is set, bit for bit.
+  float* depth = nullptr;            // [B, H, W] out, or nullptr
+  const uint8_t* mask = nullptr;     // [B, T] instanced mode: nonzero = draw the triangle; or nullptr
 };
 
 // Depth key for the CUDA atomic z-buffer: ordered float bits (high) and triangle id (low).
