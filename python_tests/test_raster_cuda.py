@@ -57,6 +57,13 @@ def test_cuda_matches_cpu_all_ops():
     out, da = dr.interpolate(attr, rast, tri, rast_db=db, diff_attrs="all")
     gout, gda = dr.interpolate(g(attr), g(rast), g(tri), rast_db=g(db), diff_attrs="all")
     np.testing.assert_allclose(gout.cpu().numpy(), out, atol=1e-4)
+    keep = np.random.default_rng(2).random((len(pos), len(tri))) < 0.7
+    depth = dr.rasterize_depth(pos, tri, (48, 40), mask=keep)       # depth-only mode
+    gdepth = dr.rasterize_depth(g(pos), g(tri), (48, 40), mask=g(keep)).cpu().numpy()
+    fin = np.isfinite(depth)
+    assert (fin == np.isfinite(gdepth)).mean() >= 0.999
+    both = fin & np.isfinite(gdepth)
+    np.testing.assert_allclose(gdepth[both], depth[both], atol=1e-4)
     np.testing.assert_allclose(gda.cpu().numpy(), da, atol=1e-3, rtol=1e-3)
     tex = np.random.default_rng(2).uniform(size=(1, 32, 32, 3)).astype(np.float32)
     uv = np.random.default_rng(3).uniform(size=(3, 48, 40, 2)).astype(np.float32)

@@ -229,3 +229,38 @@ def test_non_finite_positions_draw_nothing():
                      [np.inf, -1, 0, 1], [1, -1, 0, 1], [0, 1, 0, 1]]], np.float32)
     rast, _ = dr.rasterize(pos, np.array([[0, 1, 2], [3, 4, 5]], np.int32), (8, 8))
     assert np.all(rast == 0)
+
+
+@pytest.mark.parametrize("B,res", [(3, (24, 32)), (1, (150, 130))])  # image path; band path
+def test_rasterize_depth_is_the_z_channel_of_rasterize(B, res):
+    from handraster.raster import rasterize_depth
+    rng = np.random.default_rng(11)
+    pos, tri = random_clip_mesh(rng, B=B, V=40, T=60)
+    rast, _ = dr.rasterize(pos, tri, res, grad_db=False)
+    expect = np.where(rast[..., 3] > 0, rast[..., 2], np.float32(np.inf))
+    depth = rasterize_depth(pos, tri, res)
+    assert depth.shape == (B,) + res and depth.dtype == np.float32
+    np.testing.assert_array_equal(depth, expect)
+    # a per-image mask draws exactly what range mode draws with the kept triangles
+    keep = rng.random((B, len(tri))) < 0.5
+    keep[0] = False                                                    # nothing at all
+    bi, ti = np.nonzero(keep)
+    counts = np.bincount(bi, minlength=B)
+    ranges = np.stack([np.cumsum(counts) - counts, counts], 1).astype(np.int32)
+    sub = (tri[ti] + (bi * pos.shape[1])[:, None]).astype(np.int32)
+    r2, _ = dr.rasterize(pos.reshape(-1, 4), sub, res, ranges=ranges, grad_db=False)
+    for mask in (keep, keep.astype(np.uint8)):
+        np.testing.assert_array_equal(rasterize_depth(pos, tri, res, mask=mask),
+                                      np.where(r2[..., 3] > 0, r2[..., 2], np.float32(np.inf)))
+    assert np.isinf(rasterize_depth(pos, tri, res, mask=keep)[0]).all()
+
+
+def test_rasterize_depth_bad_input_is_a_clear_error():
+    from handraster.raster import rasterize_depth
+    pos, tri = random_clip_mesh(np.random.default_rng(0), B=2, V=10, T=5)
+    with pytest.raises(ValueError, match="rasterize_depth.*'pos' must be \\[B, V, 4\\]"):
+        rasterize_depth(pos[0], tri, (8, 8))
+    with pytest.raises(ValueError, match="rasterize_depth.*'mask'"):
+        rasterize_depth(pos, tri, (8, 8), mask=np.ones((2, 4), bool))
+    with pytest.raises(ValueError, match="rasterize_depth.*'tri'"):
+        rasterize_depth(pos, tri + 10, (8, 8))

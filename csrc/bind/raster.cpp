@@ -95,7 +95,50 @@ static void rasterize_forward(py::object pos, py::object tri, py::object ranges,
   }
 }
 
+static void rasterize_depth_forward(py::object pos, py::object tri, py::object mask, py::object depth,
+                                    py::object scratch, std::uintptr_t stream) {
+  const char* op = "rasterize_depth";
+  ArrayView pv = arg_array(pos, op, "pos", DType::f32, {-1, -1, 4}, "[B, V, 4]");
+  const int64_t B = pv.shape[0], V = pv.shape[1];
+  ArrayView tv = arg_array(tri, op, "tri", DType::i32, {-1, 3}, "[T, 3]");
+  const int64_t T = tv.shape[0];
+  if (T > (int64_t(1) << 24))
+    fail(op, "at most 2^24 triangles are supported, got " + std::to_string(T));
+  ArrayView mv;
+  if (!mask.is_none()) mv = arg_array(mask, op, "mask", DType::u8, {B, T}, "[B, T]");
+  ArrayView ov = view_array(depth, op, "depth");
+  if (ov.ndim() != 3) fail(op, "output 'depth' must be [B, H, W]");
+  const int64_t H = ov.shape[1], W = ov.shape[2];
+  if (H < 1 || W < 1 || H > kMaxResolution || W > kMaxResolution)
+    fail(op, "resolution must be [height, width] with each in [1, " +
+                 std::to_string(kMaxResolution) + "], got [" + std::to_string(H) + ", " +
+                 std::to_string(W) + "]");
+  check_array(ov, op, "depth", DType::f32, {B, H, W}, "[B, H, W]", true);
+  ArrayView sv;
+  if (kCudaModule) {
+    const int64_t need = raster_scratch_bytes((int)B, (int)T, (int)H, (int)W);
+    sv = arg_array(scratch, op, "scratch", DType::u8, {-1}, "[bytes]", true);
+    if (sv.shape[0] < need)
+      fail(op, "scratch holds " + std::to_string(sv.shape[0]) + " bytes, needs " + std::to_string(need));
+  }
+  check_indices(tv, 0, V, op, "tri");
+  if (B == 0) return;
+  RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), nullptr, nullptr, nullptr, sv.data,
+                 (int)B, (int)V, (int)T, (int)H, (int)W, 1, (int)T};
+  p.depth = ov.ptr<float>();
+  p.mask = mv.data ? mv.ptr<const uint8_t>() : nullptr;
+  {
+    py::gil_scoped_release nogil;
+    raster_run(p, stream);
+  }
+}
+
 void bind_raster(py::module_& m) {
+  m.def("rasterize_depth_forward", &rasterize_depth_forward,
+        "Depth-only rasterization into caller-allocated depth [B, H, W]: the nearest z/w, +inf "
+        "where nothing is drawn (kernels/raster.h).",
+        py::arg("pos"), py::arg("tri"), py::arg("mask"), py::arg("depth"), py::arg("scratch"),
+        py::arg("stream") = 0);
   m.def("rasterize_forward", &rasterize_forward,
         "Rasterize clip-space triangles into caller-allocated rast [B, H, W, 4] (kernels/raster.h).",
         py::arg("pos"), py::arg("tri"), py::arg("ranges"), py::arg("rast"), py::arg("rast_db"),

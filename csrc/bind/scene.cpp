@@ -161,13 +161,13 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
     p.tex_hw = th.ptr<const int32_t>(); p.tex_id = ti.ptr<const int32_t>(); p.srgb2lin = sl.ptr<const float>();
     p.n_tex = (int)Nt;
   }
-  // Optional key-light shadows: shadow_map [B, S, S, 4] and shadow [B, 24] (both or none).
+  // Optional key-light shadows: shadow_map [B, S, S] and shadow [B, 24] (both or none).
   ArrayView sm, sp;
   if (a.contains("shadow_map") || a.contains("shadow")) {
     sm = view_array(get("shadow_map"), op, "shadow_map");
-    if (sm.ndim() != 4) fail(op, "argument 'shadow_map' must be [B, S, S, 4]");
+    if (sm.ndim() != 3) fail(op, "argument 'shadow_map' must be [B, S, S]");
     const int64_t S = sm.shape[1];
-    check_array(sm, op, "shadow_map", DType::f32, {B, S, S, 4}, "[B, S, S, 4]");
+    check_array(sm, op, "shadow_map", DType::f32, {B, S, S}, "[B, S, S]");
     sp = arg_array(get("shadow"), op, "shadow", DType::f32, {B, kShadowParams}, "[B, 24]");
     if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
     p.shadow_map = sm.ptr<const float>(); p.shadow = sp.ptr<const float>(); p.S = (int)S;
@@ -181,9 +181,9 @@ static void shadow_factor(py::object smap, py::object params, py::object pos, py
   const char* op = "shadow_factor";
   ArrayView sm = view_array(smap, op, "smap");
   ArrayView ps = view_array(pos, op, "pos");
-  if (sm.ndim() != 4 || ps.ndim() != 3) fail(op, "smap [B, S, S, 4] and pos [B, N, 3] expected");
+  if (sm.ndim() != 3 || ps.ndim() != 3) fail(op, "smap [B, S, S] and pos [B, N, 3] expected");
   const int64_t B = sm.shape[0], S = sm.shape[1], N = ps.shape[1];
-  check_array(sm, op, "smap", DType::f32, {B, S, S, 4}, "[B, S, S, 4]");
+  check_array(sm, op, "smap", DType::f32, {B, S, S}, "[B, S, S]");
   check_array(ps, op, "pos", DType::f32, {B, N, 3}, "[B, N, 3]");
   if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
   ArrayView sp = arg_array(params, op, "params", DType::f32, {B, kShadowParams}, "[B, 24]");

@@ -44,15 +44,20 @@ Scratch& thread_scratch() {
   return s;
 }
 
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+
 // Fan triangles whose vertices span at most this many 1/256 px get int32 edge functions
 // evaluated relative to their bbox: |E| < 2^31 there, and the loop vectorises.
 constexpr int64_t kSmallExtent = 64 * kSubpixel;
 
 // Draws triangle s (id1 = id + 1) into rows [y0, y1) of a band buffer (row stride W).
 // Triangles arrive in increasing id order, so a strict `<` gives ties to the smaller id.
-HR_MULTIVERSION
-void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
-                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
+// kDepthOnly: only the depth buffer (ib, rx0, rx1 unused).
+template <bool kDepthOnly>
+__attribute__((always_inline)) inline void draw_body(const TriSetup& s, int32_t id1, int W, int H,
+                                                     int y0, int y1, float* zb, int32_t* ib,
+                                                     int32_t* rx0, int32_t* rx1) {
   for (int k = 1; k + 1 < s.n; ++k) {
     EdgeFns e;
     if (!edge_setup(s, k, W, H, &e)) continue;
@@ -66,12 +71,47 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       int32_t r2 = (int32_t)(e.A[2] * e.bx0 + e.B[2] * ya + e.C[2]);
       const int32_t A0 = (int32_t)e.A[0], A1 = (int32_t)e.A[1], A2 = (int32_t)e.A[2];
       const int32_t B0 = (int32_t)e.B[0], B1 = (int32_t)e.B[1], B2 = (int32_t)e.B[2];
+      if (nx <= 8 && e.bx0 + 8 <= W) {
+        // Most triangles: a bbox at most 8 pixels wide, one 8-lane vector per row (lanes past
+        // the bbox write back what they read; the row belongs to this task alone).
+        const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+        const v8i valid = lane < nx;
+        const v8i d0 = A0 * lane, d1 = A1 * lane, d2 = A2 * lane;
+        const v8f zxl = zx * __builtin_convertvector(xo + lane, v8f);  // zx * (float)(xo + x)
+        for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+          float* zr = zb + (size_t)(py - y0) * W + e.bx0;
+          const v8f z = (s.zc + s.zy * (float)(py - s.oy)) + zxl;  // == pixel_depth(s, px, py)
+          v8f zo;
+          std::memcpy(&zo, zr, sizeof zo);
+          const v8i nearer = (((r0 + d0) | (r1 + d1) | (r2 + d2)) >= 0) & valid & (z < zo);
+          const v8f zn = nearer ? z : zo;
+          std::memcpy(zr, &zn, sizeof zn);
+          if (kDepthOnly) continue;
+          rx0[py - y0] = std::min<int32_t>(rx0[py - y0], e.bx0);
+          rx1[py - y0] = std::max<int32_t>(rx1[py - y0], e.bx1);
+          int32_t* ir = ib + (size_t)(py - y0) * W + e.bx0;
+          v8i io;
+          std::memcpy(&io, ir, sizeof io);
+          const v8i in = nearer ? id1 : io;
+          std::memcpy(ir, &in, sizeof in);
+        }
+        continue;
+      }
       for (int py = ya; py <= yb; ++py, r0 += B0, r1 += B1, r2 += B2) {
+        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
+        const float zrow = s.zc + s.zy * (float)(py - s.oy);
+        if (kDepthOnly) {
+          for (int x = 0; x < nx; ++x) {
+            const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
+            const float z = zrow + zx * (float)(xo + x);
+            const float zo = zr[x];
+            zr[x] = ((inside >= 0) & (z < zo)) ? z : zo;
+          }
+          continue;
+        }
         rx0[py - y0] = std::min<int32_t>(rx0[py - y0], e.bx0);
         rx1[py - y0] = std::max<int32_t>(rx1[py - y0], e.bx1);
-        float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W + e.bx0;
         int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W + e.bx0;
-        const float zrow = s.zc + s.zy * (float)(py - s.oy);
         for (int x = 0; x < nx; ++x) {
           const int32_t inside = (r0 + A0 * x) | (r1 + A1 * x) | (r2 + A2 * x);
           const float z = zrow + zx * (float)(xo + x);  // == pixel_depth(s, px, py)
@@ -88,11 +128,18 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       int xl, xr;
       row_span(e, py, &xl, &xr);
       if (xl > xr) continue;
+      float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
+      const float zrow = s.zc + s.zy * (float)(py - s.oy);
+      if (kDepthOnly) {
+        for (int px = xl; px <= xr; ++px) {
+          const float z = zrow + zx * (float)(px - s.ox);
+          zr[px] = z < zr[px] ? z : zr[px];
+        }
+        continue;
+      }
       rx0[py - y0] = std::min<int32_t>(rx0[py - y0], xl);
       rx1[py - y0] = std::max<int32_t>(rx1[py - y0], xr);
-      float* HR_RESTRICT zr = zb + (size_t)(py - y0) * W;
       int32_t* HR_RESTRICT ir = ib + (size_t)(py - y0) * W;
-      const float zrow = s.zc + s.zy * (float)(py - s.oy);
       for (int px = xl; px <= xr; ++px) {
         const float z = zrow + zx * (float)(px - s.ox);
         const float zo = zr[px];
@@ -103,6 +150,17 @@ void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1,
       }
     }
   }
+}
+
+HR_MULTIVERSION
+void draw_triangle(const TriSetup& s, int32_t id1, int W, int H, int y0, int y1, float* zb,
+                   int32_t* ib, int32_t* rx0, int32_t* rx1) {
+  draw_body<false>(s, id1, W, H, y0, y1, zb, ib, rx0, rx1);
+}
+
+HR_MULTIVERSION
+void draw_depth(const TriSetup& s, int W, int H, int y0, int y1, float* zb) {
+  draw_body<true>(s, 0, W, H, y0, y1, zb, nullptr, nullptr, nullptr);
 }
 
 // Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] is the setup
@@ -145,6 +203,10 @@ inline void image_range(const RasterParams& p, int b, int* first, int* count) {
   }
 }
 
+inline bool masked_out(const RasterParams& p, int b, int t) {
+  return p.mask && !p.mask[(size_t)b * p.T + t];
+}
+
 inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t, TriSetup* s) {
   const int32_t* f = p.tri + (size_t)t * 3;
   const size_t base = p.pos_batched ? (size_t)b * p.V : 0;
@@ -152,6 +214,72 @@ inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t,
   const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
   setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, p.W,
                  p.H, s);
+}
+
+// setup_one for triangles first + t0 .. first + t0 + nt - 1 of image b into out[0 .. nt):
+// the same results bit for bit (the same HR_HD pieces, no contraction), but the double plane
+// math of the common case (no clipping) runs over the batch in structure-of-arrays form, so it
+// vectorises. Masked-out triangles get n = 0.
+constexpr int kSetupBatch = 32;
+HR_MULTIVERSION
+void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, int t0, int nt,
+                 TriSetup* out) {
+  const size_t base = p.pos_batched ? (size_t)b * p.V : 0;
+  const float* pos = p.pos + base * 4;
+  const int W = p.W, H = p.H;
+  int idx[kSetupBatch];
+  double P[12][kSetupBatch], ox[kSetupBatch], oy[kSetupBatch];
+  int nf = 0;
+  for (int k = 0; k < nt; ++k) {
+    const int t = first + t0 + k;
+    TriSetup& s = out[k];
+    s.n = 0;
+    if (masked_out(p, b, t)) continue;
+    const int32_t* f = p.tri + (size_t)t * 3;
+    const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
+    const uint32_t any = v3[0].flags | v3[1].flags | v3[2].flags;
+    if ((any & kVertexInvalid) || (v3[0].flags & v3[1].flags & v3[2].flags & kOutFrustum)) continue;
+    if (any & kNeedsClip) {  // rare: the scalar path
+      setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, W, H, &s);
+      continue;
+    }
+    // setup_triangle's integer rejects and bbox
+    const int32_t X0 = v3[0].x, X1 = v3[1].x, X2 = v3[2].x, Y0 = v3[0].y, Y1 = v3[1].y, Y2 = v3[2].y;
+    int64_t bx0, bx1, by0, by1;
+    centre_range(std::min(X0, std::min(X1, X2)), std::max(X0, std::max(X1, X2)), &bx0, &bx1);
+    centre_range(std::min(Y0, std::min(Y1, Y2)), std::max(Y0, std::max(Y1, Y2)), &by0, &by1);
+    bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
+    bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
+    if (bx0 > bx1 || by0 > by1) continue;
+    if ((int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0) == 0) continue;
+    for (int i = 0; i < 3; ++i) { s.vx[i] = v3[i].x; s.vy[i] = v3[i].y; }
+    s.bx0 = (int32_t)bx0; s.bx1 = (int32_t)bx1; s.by0 = (int32_t)by0; s.by1 = (int32_t)by1;
+    s.ox = (int32_t)bx0; s.oy = (int32_t)by0;
+    for (int i = 0; i < 3; ++i)
+      for (int c = 0; c < 4; ++c) P[i * 4 + c][nf] = (double)pos[(size_t)f[i] * 4 + c];
+    ox[nf] = (double)bx0; oy[nf] = (double)by0;
+    idx[nf++] = k;
+  }
+  float pl[12][kSetupBatch];
+  bool ok[kSetupBatch];
+  for (int m = 0; m < nf; ++m) {  // branch-free: vectorises across triangles
+    double Pm[3][4];
+    for (int i = 0; i < 12; ++i) Pm[i / 4][i % 4] = P[i][m];
+    double a[3], bb[3], c[3];
+    const double det = tri_cofactors(Pm, a, bb, c);
+    const double Z[3] = {Pm[0][2], Pm[1][2], Pm[2][2]};
+    float o[12];
+    const bool good = tri_planes(a, bb, c, det, Z, ox[m], oy[m], W, H, o);
+    ok[m] = good & (det != 0.0) & finite_d(det);
+    for (int i = 0; i < 12; ++i) pl[i][m] = o[i];
+  }
+  for (int m = 0; m < nf; ++m) {
+    if (!ok[m]) continue;
+    TriSetup& s = out[idx[m]];
+    for (int i = 0; i < 3; ++i) { s.qx[i] = pl[i][m]; s.qy[i] = pl[3 + i][m]; s.qc[i] = pl[6 + i][m]; }
+    s.zx = pl[9][m]; s.zy = pl[10][m]; s.zc = pl[11][m];
+    s.n = 3;
+  }
 }
 
 // Makes the thread's band buffers hold `rows` clean rows of width W.
@@ -165,19 +293,41 @@ void prepare_band(Scratch& sc, int rows, int W) {
   sc.x1.assign(sc.x0.size(), -1);
 }
 
+// Depth-only image: drawn straight into the output, no id buffer and no resolve pass.
+void render_depth_image(const RasterParams& p, const VertexSnap* vs, int b) {
+  int first, count;
+  image_range(p, b, &first, &count);
+  float* zb = p.depth + (size_t)b * p.H * p.W;
+  std::fill(zb, zb + (size_t)p.H * p.W, std::numeric_limits<float>::infinity());
+  TriSetup s[kSetupBatch];
+  for (int t0 = 0; t0 < count; t0 += kSetupBatch) {
+    const int nt = std::min(kSetupBatch, count - t0);
+    setup_batch(p, b, vs, first, t0, nt, s);
+    for (int k = 0; k < nt; ++k)
+      if (s[k].n) draw_depth(s[k], p.W, p.H, 0, p.H, zb);
+  }
+}
+
 // One task per image: setup, draw and resolve stay in this thread's cache.
 void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
+  if (p.depth) {
+    render_depth_image(p, vs, b);
+    return;
+  }
   Scratch& sc = thread_scratch();
   int first, count;
   image_range(p, b, &first, &count);
   sc.tris.resize(std::max(count, 1));
   prepare_band(sc, p.H, p.W);
-  for (int t = 0; t < count; ++t) {
-    TriSetup& s = sc.tris[t];
-    setup_one(p, b, vs, first + t, &s);
-    if (s.n)
-      draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
-                    sc.x1.data());
+  for (int t0 = 0; t0 < count; t0 += kSetupBatch) {
+    const int nt = std::min(kSetupBatch, count - t0);
+    setup_batch(p, b, vs, first, t0, nt, sc.tris.data() + t0);
+    for (int t = t0; t < t0 + nt; ++t) {
+      const TriSetup& s = sc.tris[t];
+      if (s.n)
+        draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+                      sc.x1.data());
+    }
   }
   resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
                sc.x1.data());
@@ -193,12 +343,15 @@ void raster_run(const RasterParams& p, StreamHandle) {
   const bool parallel = nthreads > 1 && work >= 32768;
   // Vertices are projected and snapped once (range mode: once for all images).
   const int64_t nv = (int64_t)(p.pos_batched ? p.B : 1) * p.V;
-  std::vector<VertexSnap> vs(std::max<int64_t>(nv, 1));
+  // The calling thread's buffer, reused (no fresh pages per call); the workers see a pointer.
+  static thread_local std::vector<VertexSnap> vs_buf;
+  vs_buf.resize(std::max<int64_t>(nv, 1));
+  VertexSnap* const vs = vs_buf.data();
 #pragma omp parallel for schedule(static) if (parallel && nv >= 4096)
   for (int64_t i = 0; i < nv; ++i) vs[i] = snap_vertex(p.pos + i * 4, p.W, p.H);
   if (p.B >= nthreads || !parallel) {
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
-    for (int b = 0; b < p.B; ++b) render_image(p, vs.data(), b);
+    for (int b = 0; b < p.B; ++b) render_image(p, vs, b);
     return;
   }
   // Fewer images than threads: set triangles up in parallel, then split images into bands.
@@ -210,7 +363,7 @@ void raster_run(const RasterParams& p, StreamHandle) {
     int first, count;
     image_range(p, b, &first, &count);
     tris[i].n = 0;
-    if (t < count) setup_one(p, b, vs.data(), first + t, &tris[i]);
+    if (t < count && !masked_out(p, b, first + t)) setup_one(p, b, vs, first + t, &tris[i]);
   }
   const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
   const int band_h = (p.H + bands - 1) / bands;
@@ -219,11 +372,18 @@ void raster_run(const RasterParams& p, StreamHandle) {
     const int b = task / bands, y0 = (task % bands) * band_h;
     const int y1 = std::min(p.H, y0 + band_h);
     if (y0 >= y1) continue;
-    Scratch& sc = thread_scratch();
-    prepare_band(sc, y1 - y0, p.W);
     int first, count;
     image_range(p, b, &first, &count);
     const TriSetup* ts = tris.data() + (size_t)b * p.tcap;
+    if (p.depth) {
+      float* zb = p.depth + ((size_t)b * p.H + y0) * p.W;
+      std::fill(zb, zb + (size_t)(y1 - y0) * p.W, std::numeric_limits<float>::infinity());
+      for (int t = 0; t < count; ++t)
+        if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1) draw_depth(ts[t], p.W, p.H, y0, y1, zb);
+      continue;
+    }
+    Scratch& sc = thread_scratch();
+    prepare_band(sc, y1 - y0, p.W);
     for (int t = 0; t < count; ++t)
       if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
         draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data(),

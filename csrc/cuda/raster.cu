@@ -1,7 +1,8 @@
 // raster.cu: the CUDA rasterizer - the HR_HD pieces of kernels/raster.h composed as four
 // flat kernels on the caller's stream: per-(image, triangle) setup, depth-key clear,
 // per-(image, triangle) fragment loop with a 64-bit atomicMin (ordered depth bits, id), and a
-// per-pixel resolve. Scratch (ranges, setups, keys) is allocated by the caller.
+// per-pixel resolve (in depth-only mode: the nearest depth). Scratch (ranges, setups, keys)
+// is allocated by the caller.
 #include <cuda_runtime.h>
 
 #include <stdexcept>
@@ -44,7 +45,7 @@ struct RasterSetupOp {
     cuda_image_range(c, b, &first, &count);
     TriSetup& s = c.tris[i];
     s.n = 0;
-    if (t >= count) return;
+    if (t >= count || (p.mask && !p.mask[(int64_t)b * p.T + first + t])) return;
     const int32_t* f = p.tri + (int64_t)(first + t) * 3;
     const float* pos = p.pos + (p.pos_batched ? (int64_t)b * p.V * 4 : 0);
     const float* v[3] = {pos + (int64_t)f[0] * 4, pos + (int64_t)f[1] * 4, pos + (int64_t)f[2] * 4};
@@ -91,6 +92,10 @@ struct RasterResolveOp {
     const int64_t HW = (int64_t)p.H * p.W;
     const int b = (int)(i / HW);
     const int py = (int)((i - b * HW) / p.W), px = (int)(i - b * HW - (int64_t)py * p.W);
+    if (p.depth) {  // depth-only mode
+      p.depth[i] = c.keys[i] == ~0ull ? INFINITY : depth_of_key(c.keys[i]);
+      return;
+    }
     float* out = p.rast + i * 4;
     float* db = p.rast_db ? p.rast_db + i * 4 : nullptr;
     const unsigned long long k = c.keys[i];

@@ -104,8 +104,8 @@ HR_HD int clip_polygon(const double (*in)[4], int n, int k, double g, double (*o
 
 // Pixel range [lo, hi] whose centres (p * 256 + 128) lie within fixed-point [a, b].
 HR_HD void centre_range(int64_t a, int64_t b, int64_t* lo, int64_t* hi) {
-  *lo = -floor_div(kSubpixel / 2 - a, kSubpixel);
-  *hi = floor_div(b - kSubpixel / 2, kSubpixel);
+  *lo = -((kSubpixel / 2 - a) >> kSubpixelBits);  // arithmetic shift = floor division by 256
+  *hi = (b - kSubpixel / 2) >> kSubpixelBits;
 }
 
 // Per-vertex part of triangle setup, computed once per vertex and image on the CPU: the
@@ -145,6 +145,37 @@ HR_HD VertexSnap snap_vertex(const float* p, int W, int H) {
   return r;
 }
 
+// Homogeneous barycentric coefficients q_i = (a_i Xn + b_i Yn + c_i) / det of P [3][4]
+// (rows = vertices x, y, z, w); returns det. Branch-free: the CPU runs it over batches.
+HR_HD double tri_cofactors(const double (*P)[4], double* a, double* b, double* c) {
+  for (int i = 0; i < 3; ++i) {
+    int j = (i + 1) % 3, k = (i + 2) % 3;
+    a[i] = P[j][1] * P[k][3] - P[k][1] * P[j][3];
+    b[i] = P[k][0] * P[j][3] - P[j][0] * P[k][3];
+    c[i] = P[j][0] * P[k][1] - P[k][0] * P[j][1];
+  }
+  return P[0][0] * a[0] + P[1][0] * a[1] + P[2][0] * a[2];
+}
+
+// Resolve and depth planes relative to the origin pixel (bx0, by0), in pixel units: out =
+// (qx[3], qy[3], qc[3], zx, zy, zc) as float; Z = the vertices' z. False when any is not
+// finite. Branch-free (the CPU runs it over batches of triangles).
+HR_HD bool tri_planes(const double* a, const double* b, const double* c, double det,
+                      const double* Z, double bx0, double by0, int W, int H, float* out) {
+  const double inv = 1.0 / det, sx = inv * (2.0 / W), sy = inv * (2.0 / H);
+  const double Xo = (2.0 * bx0 + 1.0) / W - 1.0, Yo = (2.0 * by0 + 1.0) / H - 1.0;
+  double zx = 0.0, zy = 0.0, zc = 0.0;
+  for (int i = 0; i < 3; ++i) {
+    const double qx = a[i] * sx, qy = b[i] * sy, qc = (a[i] * Xo + b[i] * Yo + c[i]) * inv;
+    out[i] = (float)qx; out[3 + i] = (float)qy; out[6 + i] = (float)qc;
+    zx += qx * Z[i]; zy += qy * Z[i]; zc += qc * Z[i];
+  }
+  out[9] = (float)zx; out[10] = (float)zy; out[11] = (float)zc;
+  bool ok = true;
+  for (int i = 0; i < 12; ++i) ok &= finite_d(out[i]);
+  return ok;
+}
+
 // Builds s from the three clip-space vertices and their VertexSnap (snap_vertex of each).
 // Returns false (s.n = 0) when the triangle can cover no pixel: non-finite input, zero area,
 // outside the view volume.
@@ -153,19 +184,29 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
   s->n = 0;
   const uint32_t any = vs[0].flags | vs[1].flags | vs[2].flags;
   if ((any & kVertexInvalid) || (vs[0].flags & vs[1].flags & vs[2].flags & kOutFrustum)) return false;
+  int64_t bx0, bx1, by0, by1;
+  if (!(any & kNeedsClip)) {
+    // Cheap rejects first (the outcome is the same as without them: such a triangle draws
+    // nothing): no pixel centre inside the snapped bbox, or zero snapped area.
+    const int32_t X0 = vs[0].x, X1 = vs[1].x, X2 = vs[2].x, Y0 = vs[0].y, Y1 = vs[1].y, Y2 = vs[2].y;
+    const int32_t xmin = X0 < X1 ? (X0 < X2 ? X0 : X2) : (X1 < X2 ? X1 : X2);
+    const int32_t xmax = X0 > X1 ? (X0 > X2 ? X0 : X2) : (X1 > X2 ? X1 : X2);
+    const int32_t ymin = Y0 < Y1 ? (Y0 < Y2 ? Y0 : Y2) : (Y1 < Y2 ? Y1 : Y2);
+    const int32_t ymax = Y0 > Y1 ? (Y0 > Y2 ? Y0 : Y2) : (Y1 > Y2 ? Y1 : Y2);
+    centre_range(xmin, xmax, &bx0, &bx1);
+    centre_range(ymin, ymax, &by0, &by1);
+    bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
+    bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
+    if (bx0 > bx1 || by0 > by1) return false;
+    const int64_t area = (int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0);
+    if (area == 0) return false;
+  }
   double P[3][4];
   const float* src[3] = {p0, p1, p2};
   for (int i = 0; i < 3; ++i)
     for (int c = 0; c < 4; ++c) P[i][c] = (double)src[i][c];
-  // Homogeneous barycentric coefficients: q_i = (a_i Xn + b_i Yn + c_i) / det.
   double a[3], b[3], c[3];
-  for (int i = 0; i < 3; ++i) {
-    int j = (i + 1) % 3, k = (i + 2) % 3;
-    a[i] = P[j][1] * P[k][3] - P[k][1] * P[j][3];
-    b[i] = P[k][0] * P[j][3] - P[j][0] * P[k][3];
-    c[i] = P[j][0] * P[k][1] - P[k][0] * P[j][1];
-  }
-  const double det = P[0][0] * a[0] + P[1][0] * a[1] + P[2][0] * a[2];
+  const double det = tri_cofactors(P, a, b, c);
   if (det == 0.0 || !finite_d(det)) return false;
   int n = 3;
   if (!(any & kNeedsClip)) {
@@ -190,34 +231,24 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
       if (!(v[3] > 0.0)) return false;
       snap_point(v, W, H, &s->vx[i], &s->vy[i]);
     }
+    int64_t xmin = s->vx[0], xmax = s->vx[0], ymin = s->vy[0], ymax = s->vy[0];
+    for (int i = 1; i < n; ++i) {
+      xmin = s->vx[i] < xmin ? s->vx[i] : xmin; xmax = s->vx[i] > xmax ? s->vx[i] : xmax;
+      ymin = s->vy[i] < ymin ? s->vy[i] : ymin; ymax = s->vy[i] > ymax ? s->vy[i] : ymax;
+    }
+    centre_range(xmin, xmax, &bx0, &bx1);
+    centre_range(ymin, ymax, &by0, &by1);
+    bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
+    bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
+    if (bx0 > bx1 || by0 > by1) return false;
   }
-  int64_t xmin = s->vx[0], xmax = s->vx[0], ymin = s->vy[0], ymax = s->vy[0];
-  for (int i = 1; i < n; ++i) {
-    xmin = s->vx[i] < xmin ? s->vx[i] : xmin; xmax = s->vx[i] > xmax ? s->vx[i] : xmax;
-    ymin = s->vy[i] < ymin ? s->vy[i] : ymin; ymax = s->vy[i] > ymax ? s->vy[i] : ymax;
-  }
-  int64_t bx0, bx1, by0, by1;
-  centre_range(xmin, xmax, &bx0, &bx1);
-  centre_range(ymin, ymax, &by0, &by1);
-  bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
-  bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
-  if (bx0 > bx1 || by0 > by1) return false;
   s->bx0 = (int32_t)bx0; s->bx1 = (int32_t)bx1; s->by0 = (int32_t)by0; s->by1 = (int32_t)by1;
   s->ox = (int32_t)bx0; s->oy = (int32_t)by0;
-  // Resolve coefficients relative to the origin pixel, in pixel units.
-  const double inv = 1.0 / det, sx = inv * (2.0 / W), sy = inv * (2.0 / H);
-  const double Xo = (2.0 * bx0 + 1.0) / W - 1.0, Yo = (2.0 * by0 + 1.0) / H - 1.0;
-  double zx = 0.0, zy = 0.0, zc = 0.0;
-  for (int i = 0; i < 3; ++i) {
-    const double qx = a[i] * sx, qy = b[i] * sy, qc = (a[i] * Xo + b[i] * Yo + c[i]) * inv;
-    s->qx[i] = (float)qx; s->qy[i] = (float)qy; s->qc[i] = (float)qc;
-    zx += qx * P[i][2]; zy += qy * P[i][2]; zc += qc * P[i][2];
-  }
-  s->zx = (float)zx; s->zy = (float)zy; s->zc = (float)zc;
-  bool ok = finite_d(s->zx) && finite_d(s->zy) && finite_d(s->zc);
-  for (int i = 0; i < 3; ++i)
-    ok = ok && finite_d(s->qx[i]) && finite_d(s->qy[i]) && finite_d(s->qc[i]);
-  if (!ok) return false;
+  float out[12];
+  const double Z[3] = {P[0][2], P[1][2], P[2][2]};
+  if (!tri_planes(a, b, c, det, Z, (double)bx0, (double)by0, W, H, out)) return false;
+  for (int i = 0; i < 3; ++i) { s->qx[i] = out[i]; s->qy[i] = out[3 + i]; s->qc[i] = out[6 + i]; }
+  s->zx = out[9]; s->zy = out[10]; s->zc = out[11];
   s->n = n;
   return true;
 }
@@ -328,6 +359,10 @@ struct RasterParams {
   int B, V, T, H, W;
   int pos_batched;        // 1: pos is [B, V, 4]
   int tcap;               // max triangles per image (T, or the largest range count)
+  // Depth-only mode (rast == rast_db == nullptr): the nearest z/w per pixel, +inf where no
+  // triangle covers it - the z channel of rast wherever its id is set, bit for bit.
+  float* depth = nullptr;            // [B, H, W] out, or nullptr
+  const uint8_t* mask = nullptr;     // [B, T] instanced mode: nonzero = draw the triangle; or nullptr
 };
 
 // Depth key for the CUDA atomic z-buffer: ordered float bits (high) and triangle id (low).

@@ -76,7 +76,7 @@ struct ShadeOp {
     const int32_t* tex_id;     // [B] texture of the sample's skin, -1 = procedural
     const float* srgb2lin;     // [256] sRGB byte -> linear 0..1
     int n_tex;                 // Nt (0: textures off)
-    const float* shadow_map;   // [B, S, S, 4] key-light depth map as rast (nullptr: no shadows)
+    const float* shadow_map;   // [B, S, S] key-light depth map, z/w (shadow.h; nullptr: no shadows)
     const float* shadow;       // [B, kShadowParams] light projection, key light (shadow.h)
     int S;                     // shadow map resolution
   };
@@ -127,7 +127,7 @@ struct ShadeOp {
       float s;
       const vec3 l = light_at(L, (int)L[kLType], pos, &s);
       if (k == key && dot(n, l) > 0.f) {
-        const float vis = shadow_visibility(p.shadow_map + b * (int64_t)p.S * p.S * 4, p.S, sp, pos, n, l);
+        const float vis = shadow_visibility(shadow_map_of(p.shadow_map, b, p.S), p.S, sp, pos, n, l);
         if (vis < 1.f) s = s * vis;
       }
       const vec3 E = load3(L + kLColor) * s;

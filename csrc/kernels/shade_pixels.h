@@ -169,7 +169,7 @@ HR_HD void chunk_lights(const P& p, int64_t b, const float* m, ShadeChunk& c) {
   for (int k = 0; k < nl && k < kMaxLights; ++k) {
     const float* L = p.lights + (b * kMaxLights + k) * kLightParams;
     if (k != key) { chunk_light_typed<false>(L, m, c); continue; }
-    const float* smap = p.shadow_map + b * (int64_t)p.S * p.S * 4;
+    const float* smap = shadow_map_of(p.shadow_map, b, p.S);
     const int type = (int)L[kLType];
     for (int j = c.n; j < n; ++j) c.vis[j] = 1.f;  // padding lanes
     for (int j = 0; j < c.n; ++j) {  // shadow-map visibility where the key light reaches

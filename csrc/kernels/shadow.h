@@ -1,7 +1,8 @@
 // shadow.h: shadow-map visibility of the key light, used by the scene shader (shade.h) and
-// exposed alone as ShadowFactorOp (tests, debugging). The shadow map is the rasterizer's own
-// output for the scene seen from the key light (handraster/scene/shadows.py builds the light
-// view/projection and rasterizes hand + forearm + object into an S x S map).
+// exposed alone as ShadowFactorOp (tests, debugging). The shadow map is the depth-only
+// rasterizer's output (rasterize_depth: nearest z/w per texel, +inf where empty) for the scene
+// seen from the key light (handraster/scene/shadows.py builds the light view/projection and
+// rasterizes hand + forearm + object into an S x S map).
 //
 // Per sample, float [kShadowParams] (ShadowParam): M = camera frame -> light clip (4x4, row
 // major; orthographic for directional lights, perspective for point/spot), the key light's
@@ -12,7 +13,7 @@
 //            d(z) = ((f - n) z + (f + n)) / 2       (orthographic)
 //   texel    = t0 + t1 d(z_p)                        (m per shadow-map texel at that depth)
 //   bias     = texel (kb + ks tan(acos(max(n.l, kMinCos))))   slope-scaled, in metres
-//   tap      (i, j) occludes when map[j, i] is covered and d(z_p) - bias > d(map z/w)
+//   tap      (i, j) occludes when map[j, i] is finite (covered) and d(z_p) - bias > d(map[j, i])
 //   position fx = (c.x / c.w + 1) S / 2 - 1/2, fy likewise (map row 0 at the bottom, as rast);
 //            x0 = floor(fx), tx = fx - x0 (same for y)
 //   PCF      3x3 bilinear taps = 4x4 texels x0-1..x0+2 with weights ((1-tx), 1, 1, tx) / 3
@@ -52,8 +53,11 @@ HR_HD float shadow_depth(const float* sp, float z) {
   return 0.5f * ((f - n) * z + (f + n));
 }
 
+// Sample b's map in a batch of shadow maps [B, S, S].
+HR_HD const float* shadow_map_of(const float* maps, int64_t b, int S) { return maps + b * (int64_t)S * S; }
+
 // Visibility in [0, 1] of the key light at camera-frame point pos with normal n and unit
-// direction to the light l; smap is this sample's [S, S, 4] rast (u, v, z/w, tri + 1).
+// direction to the light l; smap is this sample's [S, S] depth map (z/w, +inf = empty).
 HR_HD float shadow_visibility(const float* smap, int S, const float* sp, vec3 pos, vec3 n, vec3 l) {
   const float* M = sp + kSM;
   const float cx = M[0] * pos.x + M[1] * pos.y + M[2] * pos.z + M[3];
@@ -83,8 +87,8 @@ HR_HD float shadow_visibility(const float* smap, int S, const float* sp, vec3 po
     for (int i = 0; i < 4; ++i) {
       const int x = x0 - 1 + i;
       if (x < 0 || x >= S) continue;
-      const float* t = smap + ((int64_t)y * S + x) * 4;
-      if (t[3] > 0.f && ref > shadow_depth(sp, t[2])) occ += wx[i] * wy[j];
+      const float t = smap[(int64_t)y * S + x];
+      if (t <= 3.402823466e38f && ref > shadow_depth(sp, t)) occ += wx[i] * wy[j];  // finite
     }
   }
   if (!(occ > 0.f)) return 1.f;
@@ -96,7 +100,7 @@ HR_HD float shadow_visibility(const float* smap, int S, const float* sp, vec3 po
 // The visibility alone at given points: one item per (b, point).
 struct ShadowFactorOp {
   struct Params {
-    const float* smap;   // [B, S, S, 4] light-space rast (u, v, z/w, tri + 1), row 0 bottom
+    const float* smap;   // [B, S, S] light-space depth z/w (+inf = empty), row 0 bottom
     const float* sp;     // [B, kShadowParams]
     const float* pos;    // [B, N, 3] camera-frame points (m)
     const float* nrm;    // [B, N, 3] unit normals
@@ -109,7 +113,7 @@ struct ShadowFactorOp {
     const int64_t b = i / p.N;
     const float* sp = p.sp + b * kShadowParams;
     if (sp[kSKey] < 0.f) { p.out[i] = 1.f; return; }
-    p.out[i] = shadow_visibility(p.smap + b * (int64_t)p.S * p.S * 4, p.S, sp, load3(p.pos + i * 3),
+    p.out[i] = shadow_visibility(shadow_map_of(p.smap, b, p.S), p.S, sp, load3(p.pos + i * 3),
                                  load3(p.nrm + i * 3), load3(p.ldir + i * 3));
   }
 };

@@ -1,8 +1,8 @@
 """Slow, obviously-correct numpy twin of csrc/kernels/shadow.h: the key light's shadow-map
 visibility at one point at a time, float64, written from the header's formula block.
 
-smap is one sample's light-space rast, float32 [S, S, 4] = (u, v, z/w, triangle + 1), row 0
-at the bottom; sp the sample's 24 shadow parameters (handraster/scene/shadows.py); positions
+smap is one sample's light-space depth map, float32 [S, S] = nearest z/w (+inf where empty,
+rasterize_depth), row 0 at the bottom; sp the sample's 24 shadow parameters (handraster/scene/shadows.py); positions
 are camera-frame metres, normals and light directions unit vectors."""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def visibility(smap, sp, pos, n, l) -> float:
     for j in range(4):
         for i in range(4):
             x, y = x0 - 1 + i, y0 - 1 + j
-            if 0 <= x < S and 0 <= y < S and smap[y, x, 3] > 0 and ref > depth(sp, float(smap[y, x, 2])):
+            if 0 <= x < S and 0 <= y < S and np.isfinite(smap[y, x]) and ref > depth(sp, float(smap[y, x])):
                 occ += wx[i] * wy[j]
     if occ == 0:
         return 1.0
@@ -54,7 +54,7 @@ def visibility(smap, sp, pos, n, l) -> float:
 
 
 def shadow_factor(smap, sp, pos, nrm, ldir) -> np.ndarray:
-    """[B, N] visibility (ShadowFactorOp): smap [B, S, S, 4], sp [B, 24], pos/nrm/ldir
+    """[B, N] visibility (ShadowFactorOp): smap [B, S, S], sp [B, 24], pos/nrm/ldir
     [B, N, 3]; 1 where the sample's key light is -1."""
     B, N = pos.shape[:2]
     out = np.ones((B, N))

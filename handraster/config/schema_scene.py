@@ -145,10 +145,10 @@ class LightsConfig(Section):
                                  "(fraction of the background's)")
     exposure: List[float] = Field([0.8, 1.25], description="exposure multiplier range [min, max]")
     shadows: bool = Field(False, description="shadows from the key (strongest) light: a shadow map "
-                          "of hand, forearm and object; off by default: about +1.6-1.9 ms CPU per 256x256 sample with "
-                          "a 256^2 map, +0.7-1.0 ms with 128^2 (BENCHMARKS.md)")
+                          "of hand, forearm and object; off by default: about +0.6 ms CPU per 256x256 sample with "
+                          "a 256^2 map, +0.5 ms with 128^2 (BENCHMARKS.md)")
     shadow_map_size: int = Field(256, ge=32, le=4096, description="shadow map resolution (texels per side; "
-                                 "128 is about half the cost, with softer, blurrier shadows)")
+                                 "128 is a little cheaper, with softer, blurrier shadows)")
 
     @field_validator("count")
     @classmethod

@@ -13,9 +13,9 @@ from handraster.raster._common import (RasterizeContext, RasterizeCPUContext, Ra
                                        RasterizeGLContext)
 from handraster.raster.antialias import TopologyHash, antialias, antialias_construct_topology_hash
 from handraster.raster.interpolate import interpolate
-from handraster.raster.rasterize import rasterize
+from handraster.raster.rasterize import rasterize, rasterize_depth
 from handraster.raster.texture import TextureMip, texture, texture_construct_mip
 
-__all__ = ["rasterize", "interpolate", "texture", "texture_construct_mip", "antialias",
+__all__ = ["rasterize", "rasterize_depth", "interpolate", "texture", "texture_construct_mip", "antialias",
            "antialias_construct_topology_hash", "RasterizeContext", "RasterizeCPUContext",
            "RasterizeCudaContext", "RasterizeGLContext", "TextureMip", "TopologyHash"]

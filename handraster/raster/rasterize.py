@@ -77,3 +77,41 @@ def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges
                           _native.for_native(rast_db) if grad_db else None,
                           _native.for_native(scratch), _native.stream_of(pos))
     return rast, rast_db
+
+
+def rasterize_depth(pos: Any, tri: Any, resolution: Sequence[int], mask: Any = None) -> Any:
+    """Depth-only rasterization (shadow maps): float32 [B, H, W], the nearest z/w of each pixel
+    and +inf where no triangle covers it. Coverage, clipping and depth are those of
+    ``rasterize`` exactly: wherever ``rast[..., 3] > 0`` the value equals ``rast[..., 2]``
+    bit for bit. No barycentrics, ids or derivatives (cheaper: no resolve pass).
+
+    Args:
+        pos: float32 clip-space positions [B, V, 4] (instanced mode).
+        tri: int32 [T, 3] vertex indices.
+        resolution: (height, width); row 0 of the output is the bottom, as rast.
+        mask: optional bool or uint8 [B, T]: draw triangle t in image b only where set.
+    """
+    h, w = _resolution(resolution)
+    pos, tri = contiguous(pos), contiguous(tri)
+    if len(getattr(pos, "shape", ())) != 3:
+        raise ValueError(f"handraster.rasterize_depth: argument 'pos' must be [B, V, 4], got shape "
+                         f"{tuple(getattr(pos, 'shape', ()))}")
+    if mask is not None:
+        mask = contiguous(mask)
+        if _native.is_torch(mask):
+            import torch
+            mask = mask.view(torch.uint8) if mask.dtype == torch.bool else mask
+        elif mask.dtype == np.bool_:  # numpy or cupy: a free reinterpretation
+            mask = mask.view(np.uint8)
+    B = int(pos.shape[0])
+    mod = _native.module_for(pos)
+    depth = pooled_empty((B, h, w), like=pos)
+    scratch = None
+    if _native.device_of(pos) == "cuda":
+        nbytes = mod.raster_scratch_bytes(B, int(tri.shape[0]), h, w)
+        scratch = _native.empty((max(nbytes, 1),), like=pos, dtype=np.uint8)
+    mod.rasterize_depth_forward(_native.for_native(pos), _native.for_native(tri),
+                                _native.for_native(mask) if mask is not None else None,
+                                _native.for_native(depth), _native.for_native(scratch),
+                                _native.stream_of(pos))
+    return depth

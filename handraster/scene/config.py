@@ -86,8 +86,8 @@ class SceneConfig:
     on_bad_asset: str = "error"                      # error | skip
     write_vertices: bool = False
     antialias: bool = False                          # silhouette antialiasing of the RGB (~+4 ms CPU/sample)
-    shadows: bool = False                            # key-light shadow map (scene/shadows.py; ~+1.7 ms CPU/sample)
-    shadow_map_size: int = 256                       # shadow map resolution (S x S texels; 128: ~+0.8 ms)
+    shadows: bool = False                            # key-light shadow map (scene/shadows.py; ~+0.6 ms CPU/sample)
+    shadow_map_size: int = 256                       # shadow map resolution (S x S texels; 128: ~+0.5 ms)
 
     def __post_init__(self):
         self.validate()

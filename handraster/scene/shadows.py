@@ -102,22 +102,18 @@ def light_projection(lights, key, p_cam, vmask, anchor, S: int) -> np.ndarray:
 
 
 def shadow_pass(p_cam, faces, face_keep, vmask, lights, nlights, anchor, S: int):
-    """(shadow_map float32 [B, S, S, 4] (rast layout, row 0 at the bottom), params [B, 24]).
+    """(shadow_map float32 [B, S, S]: the nearest light-clip z/w per texel, +inf where nothing
+    is drawn, row 0 at the bottom (rasterize_depth); params [B, 24]).
 
     p_cam [B, V, 3] camera-frame vertices (m); faces int32 [T, 3]; face_keep bool [B, T]: the
     triangles that cast shadows in each sample; vmask bool [B, V]: the vertices the light's
     frustum must contain (at least those of the kept faces); lights [B, 5, 12], nlights [B];
     anchor [B, 3]: the hand's centre, where the key light is chosen."""
-    from handraster.raster import rasterize
-    B, V = p_cam.shape[:2]
+    from handraster.raster import rasterize_depth
     key = key_lights(lights, nlights, anchor)
     params = light_projection(lights, key, p_cam, vmask, anchor, S)
-    M = params[:, :16].reshape(B, 4, 4)
-    clip = np.matmul(p_cam, M[:, :, :3].transpose(0, 2, 1)) + M[:, None, :, 3]   # [B, V, 4]
-    bi, ti = np.nonzero(face_keep)                                    # sorted by sample
-    counts = np.bincount(bi, minlength=B)
-    ranges = np.stack([np.cumsum(counts) - counts, counts], 1).astype(np.int32)
-    tri = np.ascontiguousarray(faces[ti] + (bi * V)[:, None], np.int32)
-    smap, _ = rasterize(None, np.ascontiguousarray(clip.reshape(B * V, 4), np.float32), tri, (S, S),
-                        ranges=ranges, grad_db=False)
+    M = params[:, :16].reshape(-1, 4, 4)
+    clip = np.matmul(p_cam, M[:, :, :3].transpose(0, 2, 1))         # [B, V, 4] light clip space
+    clip += M[:, None, :, 3]
+    smap = rasterize_depth(np.ascontiguousarray(clip, np.float32), faces, (S, S), mask=face_keep)
     return smap, params
