@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds over the variants (median)")
     ap.add_argument("--peer-images", type=int, default=16, help="images timed for the peer")
     args = ap.parse_args()
 
@@ -58,24 +59,28 @@ def main() -> None:
     print(f"amplitude_spectrum, batch {B} x 3 x {S} x {S}, {cores} CPU cores, torch threads "
           f"{torch.get_num_threads()}")
 
-    rows = []
     peer = rate(lambda: [amplitude_spectrum_pasta_style(x[i], rng=rng)
                          for i in range(args.peer_images)], args.peer_images, max(1, R // 2))
-    rows.append(("reference per-image numpy (PASTA recipe)", peer))
-    rows.append(("handraster numpy, per_channel (fused native)",
-                 rate(lambda: amplitude_spectrum(x, seed=1), B, R)))
-    rows.append(("handraster numpy, const (fused native)",
-                 rate(lambda: amplitude_spectrum(x, seed=1, mode="const"), B, R)))
     buf = x.copy()
-    rows.append(("handraster numpy, per_channel, in place (out=)",
-                 rate(lambda: amplitude_spectrum(buf, seed=1, out=buf, check_range=False), B, R)))
-    rows.append(("handraster numpy, per_channel, scipy FFT path",
-                 rate(lambda: amplitude_spectrum(x, seed=1, fft_backend="scipy"), B, R)))
     xt = torch.from_numpy(x)
-    rows.append(("handraster torch CPU, per_channel (fused native)",
-                 rate(lambda: amplitude_spectrum(xt, seed=1), B, R)))
-    rows.append(("handraster torch CPU, torch.fft path",
-                 rate(lambda: amplitude_spectrum(xt, seed=1, fft_backend="torch"), B, R)))
+    variants = [
+        ("handraster numpy, per_channel (fused native)", lambda: amplitude_spectrum(x, seed=1)),
+        ("handraster numpy, const (fused native)", lambda: amplitude_spectrum(x, seed=1, mode="const")),
+        ("handraster numpy, per_channel, in place (out=)",
+         lambda: amplitude_spectrum(buf, seed=1, out=buf, check_range=False)),
+        ("handraster numpy, per_channel, scipy FFT path", lambda: amplitude_spectrum(x, seed=1, fft_backend="scipy")),
+        ("handraster torch CPU, per_channel (fused native)", lambda: amplitude_spectrum(xt, seed=1)),
+        ("handraster torch CPU, torch.fft path", lambda: amplitude_spectrum(xt, seed=1, fft_backend="torch")),
+    ]
+    # Rounds over all variants, medians across rounds: on a shared VM the machine's speed
+    # drifts within a minute, which otherwise favours whichever variant ran in a fast moment.
+    results = {name: [] for name, _ in variants}
+    for _ in range(args.rounds):
+        for name, fn in variants:
+            results[name].append(rate(fn, B, R))
+    rows = [("reference per-image numpy (PASTA recipe)", peer)]
+    rows += [(name, tuple(float(np.median([r[k] for r in results[name]])) for k in (0, 1)))
+             for name, _ in variants]
 
     # Where the time goes in the scipy FFT path (one batch).
     spec = _fft.rfft2(x)
