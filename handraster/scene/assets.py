@@ -60,9 +60,20 @@ class SceneAssets:
                        if cfg.background_folder else ImagePool.builtin(seed=0))
         self.envs = (EnvPool.from_folder(cfg.hdri_folder, on_bad=on_bad)
                      if cfg.hdri_folder else EnvPool.builtin(seed=0))
-        self.photo_sh = self.photos.ambient_sh()
-        self.pool_rgba, self.pool_off, self.pool_hw = pack_rgba(
-            self.photos, max_side=int(1.5 * max(cfg.resolution)))
+        max_side = int(1.5 * max(cfg.resolution))
+
+        def pack():
+            rgba, off, hw = pack_rgba(self.photos, max_side=max_side)
+            return {"rgba": rgba, "off": off, "hw": hw, "sh": self.photos.ambient_sh()}
+        if cfg.background_folder:
+            a = pack()
+        else:  # the built-in pool: its downscaled packing and SH are cached on disk too
+            from handraster.scene.builtin_cache import cached_arrays
+            a = cached_arrays("builtin_photos_packed", ("handraster.scene.image_pool", "handraster.scene.assets",
+                                                        "handraster.scene.ambient",
+                                                        "handraster.scene.procedural_backgrounds"),
+                              (max_side,), pack)
+        self.photo_sh, self.pool_rgba, self.pool_off, self.pool_hw = a["sh"], a["rgba"], a["off"], a["hw"]
         self.env_lum = np.array([float(np.mean(self._env(n) @ [0.2126, 0.7152, 0.0722]))
                                  for n in range(len(self.envs))])
         w = np.asarray(cfg.background_weights, np.float64)
