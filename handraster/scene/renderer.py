@@ -36,7 +36,9 @@ class Renderer:
     """Renders RenderBatches from a SceneConfig on the CPU (numpy) backend."""
 
     def __init__(self, cfg: SceneConfig | None = None, model=None):
+        from handraster._alloc import tune_malloc
         from handraster.scene.assets import SceneAssets
+        tune_malloc()  # keep freed batch memory for the next batch (handraster/_alloc.py)
         self.cfg = cfg or SceneConfig()
         self.mesh = SceneMesh(self.cfg, model)
         self.assets = SceneAssets(self.cfg)
