@@ -58,15 +58,6 @@ class Renderer:
 
     # ----- the batch -----------------------------------------------------------------------
     def render(self, indices, seed: int = 0) -> RenderBatch:
-        """RenderBatch of the samples ``indices`` (int [B]); sample i is a pure function of
-        (config, seed, i). On several cores the batch is rendered in parts by concurrent
-        threads (scene/render_parts.py): the per-sample Python work of one part overlaps the
-        native work of the others instead of leaving cores idle."""
-        from handraster.scene.render_parts import render_in_parts
-        return render_in_parts(self, np.asarray(indices, np.int64).reshape(-1), int(seed))
-
-    def _render(self, indices, seed: int = 0, out=None) -> RenderBatch:
-        """One part: ``out`` = optional (rgb, depth, mask) arrays [B, ...] to write into."""
         cfg = self.cfg
         H, W = self.resolution
         idx, sc, scene, view = self.sample_params(indices, seed)
@@ -95,8 +86,9 @@ class Renderer:
                            mesh.vattr, arrays["mat"], vblotch)
         from handraster.raster import rasterize
         rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
-        rgb, depth, mask = out if out is not None else (
-            np.empty((B, H, W, 3), np.uint8), np.empty((B, H, W), np.float32), np.empty((B, H, W), np.uint8))
+        rgb = np.empty((B, H, W, 3), np.uint8)
+        depth = np.empty((B, H, W), np.float32)
+        mask = np.empty((B, H, W), np.uint8)
         arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, vblotch=vblotch, rgb=rgb,
                       depth=depth, mask=mask)
         if cfg.shadows:  # key-light shadow map (scene/shadows.py)
@@ -107,7 +99,7 @@ class Renderer:
             arrays.update(shadow_map=smap, shadow=sparams)
         mod.shade(arrays, H, W)
         if cfg.antialias:
-            rgb[...] = self._antialias(rgb, rast, clip, mask)
+            rgb = self._antialias(rgb, rast, clip, mask)
         labels = compute_labels(mesh, joints, p_cam, K, E, depth, mask, right, nrm)
         gorient = go.copy()
         hand_pose = hp.copy()
