@@ -39,6 +39,27 @@ static std::vector<int32_t> read_ranges(py::handle obj, const char* op, int64_t 
   return r;
 }
 
+// Both rasterizer bindings: the output's resolution, and (CUDA module) the caller's scratch
+// buffer for B images of up to tcap triangles (an empty view on the CPU module).
+static void check_resolution(const char* op, int64_t H, int64_t W) {
+  if (H < 1 || W < 1 || H > kMaxResolution || W > kMaxResolution)
+    fail(op, "resolution must be [height, width] with each in [1, " +
+                 std::to_string(kMaxResolution) + "], got [" + std::to_string(H) + ", " +
+                 std::to_string(W) + "]");
+}
+
+static ArrayView scratch_view(py::object scratch, const char* op, int64_t B, int64_t tcap, int64_t H,
+                              int64_t W) {
+  ArrayView sv;
+  if (kCudaModule) {
+    const int64_t need = raster_scratch_bytes((int)B, (int)tcap, (int)H, (int)W);
+    sv = arg_array(scratch, op, "scratch", DType::u8, {-1}, "[bytes]", true);
+    if (sv.shape[0] < need)
+      fail(op, "scratch holds " + std::to_string(sv.shape[0]) + " bytes, needs " + std::to_string(need));
+  }
+  return sv;
+}
+
 static void rasterize_forward(py::object pos, py::object tri, py::object ranges, py::object rast,
                               py::object rast_db, py::object scratch, std::uintptr_t stream) {
   const char* op = "rasterize";
@@ -70,20 +91,11 @@ static void rasterize_forward(py::object pos, py::object tri, py::object ranges,
   ArrayView ov = view_array(rast, op, "rast");
   if (ov.ndim() != 4) fail(op, "output 'rast' must be [B, H, W, 4]");
   const int64_t H = ov.shape[1], W = ov.shape[2];
-  if (H < 1 || W < 1 || H > kMaxResolution || W > kMaxResolution)
-    fail(op, "resolution must be [height, width] with each in [1, " +
-                 std::to_string(kMaxResolution) + "], got [" + std::to_string(H) + ", " +
-                 std::to_string(W) + "]");
+  check_resolution(op, H, W);
   check_array(ov, op, "rast", DType::f32, {B, H, W, 4}, "[B, H, W, 4]", true);
   ArrayView dv;
   if (!rast_db.is_none()) dv = arg_array(rast_db, op, "rast_db", DType::f32, {B, H, W, 4}, "[B, H, W, 4]", true);
-  ArrayView sv;
-  if (kCudaModule) {
-    const int64_t need = raster_scratch_bytes((int)B, (int)tcap, (int)H, (int)W);
-    sv = arg_array(scratch, op, "scratch", DType::u8, {-1}, "[bytes]", true);
-    if (sv.shape[0] < need)
-      fail(op, "scratch holds " + std::to_string(sv.shape[0]) + " bytes, needs " + std::to_string(need));
-  }
+  const ArrayView sv = scratch_view(scratch, op, B, tcap, H, W);
   check_indices(tv, 0, V, op, "tri");
   if (B == 0) return;
   RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), instanced ? nullptr : rg.data(),
@@ -109,18 +121,9 @@ static void rasterize_depth_forward(py::object pos, py::object tri, py::object m
   ArrayView ov = view_array(depth, op, "depth");
   if (ov.ndim() != 3) fail(op, "output 'depth' must be [B, H, W]");
   const int64_t H = ov.shape[1], W = ov.shape[2];
-  if (H < 1 || W < 1 || H > kMaxResolution || W > kMaxResolution)
-    fail(op, "resolution must be [height, width] with each in [1, " +
-                 std::to_string(kMaxResolution) + "], got [" + std::to_string(H) + ", " +
-                 std::to_string(W) + "]");
+  check_resolution(op, H, W);
   check_array(ov, op, "depth", DType::f32, {B, H, W}, "[B, H, W]", true);
-  ArrayView sv;
-  if (kCudaModule) {
-    const int64_t need = raster_scratch_bytes((int)B, (int)T, (int)H, (int)W);
-    sv = arg_array(scratch, op, "scratch", DType::u8, {-1}, "[bytes]", true);
-    if (sv.shape[0] < need)
-      fail(op, "scratch holds " + std::to_string(sv.shape[0]) + " bytes, needs " + std::to_string(need));
-  }
+  const ArrayView sv = scratch_view(scratch, op, B, T, H, W);
   check_indices(tv, 0, V, op, "tri");
   if (B == 0) return;
   RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), nullptr, nullptr, nullptr, sv.data,

@@ -118,7 +118,6 @@ static void pasta_fused_u8(py::object rgb, py::object which, py::object ids, uin
   check_array(xv, op, "rgb", DType::u8, {B, H, W, C}, "[B, H, W, C]", true);  // in place: writable
   if (!pasta_fused_supported((int)H, (int)W))
     fail(op, "H and W must be powers of two >= 2, got " + std::to_string(H) + " x " + std::to_string(W));
-  if (W > (1 << 14)) fail(op, "W must be <= 16384, got " + std::to_string(W));
   ArrayView wv = opt_array(which, op, "which", DType::i64, {-1}, "[n]");
   const int64_t n = wv.data ? wv.shape[0] : B;
   for (int64_t i = 0; i < (wv.data ? n : 0); ++i)  // check_indices reads int32; these are int64

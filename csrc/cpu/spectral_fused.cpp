@@ -112,7 +112,10 @@ HR_SIMD_CLONES void fill_multiplier(const SpectralMultiplyOp::Params& p, const f
 // Where a plane's values come from and go to: a float32 plane [H, W] (x, out), or channel c of
 // an interleaved uint8 image [H, W, cs] (xb, ob at the channel's first byte): value = byte / 255
 // in, byte = (uint8)(clip(value) * 255 + 0.5) out, as AmplitudeSpectrum.apply_hwc converts.
-constexpr int kRowBytes = 1 << 14;  // widest uint8 row the byte path takes (pasta_fused_u8 checks)
+HR_LANES_INLINE float clip01(float v) {  // two selects (vectorise); NaN passes through
+  v = v < 0.f ? 0.f : v;
+  return v > 1.f ? 1.f : v;
+}
 
 struct PlaneIO {
   const float* x = nullptr;
@@ -230,20 +233,10 @@ HR_SIMD_CLONES int64_t augment_plane(const PlaneIO& io, int H, int W, int KP,
     const int cs = io.cs;
     uint8_t* __restrict e = io.ob + static_cast<size_t>(2 * n) * W * cs;
     uint8_t* __restrict o = e + static_cast<size_t>(W) * cs;
-    uint8_t ebuf[kRowBytes], obuf[kRowBytes];  // contiguous bytes first: a strided byte
-#pragma omp simd                               // store in the vector loop is a slow scatter
+#pragma omp simd
     for (int w = 0; w < W; ++w) {
-      float ev = a[w] * scale, ov = b[w] * scale;
-      ev = ev < 0.f ? 0.f : ev;
-      ev = ev > 1.f ? 1.f : ev;
-      ov = ov < 0.f ? 0.f : ov;
-      ov = ov > 1.f ? 1.f : ov;
-      ebuf[w] = static_cast<uint8_t>(ev * 255.f + 0.5f);
-      obuf[w] = static_cast<uint8_t>(ov * 255.f + 0.5f);
-    }
-    for (int w = 0; w < W; ++w) {
-      e[w * cs] = ebuf[w];
-      o[w * cs] = obuf[w];
+      e[w * cs] = static_cast<uint8_t>(clip01(a[w] * scale) * 255.f + 0.5f);
+      o[w * cs] = static_cast<uint8_t>(clip01(b[w] * scale) * 255.f + 0.5f);
     }
   }
   for (int n = 0; !io.ob && n < M; ++n) {
@@ -253,13 +246,8 @@ HR_SIMD_CLONES int64_t augment_plane(const PlaneIO& io, int H, int W, int KP,
     float* __restrict o = e + W;
 #pragma omp simd
     for (int w = 0; w < W; ++w) {
-      float ev = a[w] * scale, ov = b[w] * scale;
-      ev = ev < 0.f ? 0.f : ev;
-      ev = ev > 1.f ? 1.f : ev;
-      ov = ov < 0.f ? 0.f : ov;
-      ov = ov > 1.f ? 1.f : ov;
-      e[w] = ev;
-      o[w] = ov;
+      e[w] = clip01(a[w] * scale);
+      o[w] = clip01(b[w] * scale);
     }
   }
   return bad;
