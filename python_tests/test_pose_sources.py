@@ -156,7 +156,7 @@ def test_prior_poses():
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        ps = prior_poses(prior, m, 2, seed=0, coarse_epochs=1, coarse_iters=20, fine_epochs=1, fine_iters=30,
+        ps = prior_poses(prior, m, 2, seed=0, method="fit", coarse_epochs=1, coarse_iters=20, fine_epochs=1, fine_iters=30,
                          decay_every=20)
     finally:
         torch.set_num_threads(n)

@@ -103,8 +103,11 @@ def test_pose_mixture_draws_every_source_by_weight(tmp_path):
     assert 0.68 < from_file < 0.82
     assert all(np.allclose(d["hand_pose"], 0.123) for d in draws if d["entry"] is not None)
     with pytest.raises(SceneConfigError, match="pose_weights"):
+        SceneConfig(pose_source="mixture", pose_weights={"vae": 1.0})
+    # the prior is a mixture source too, and needs its file (test_pose_ik.py renders with it)
+    with pytest.raises(SceneConfigError, match="pose_prior_checkpoint"):
         SceneConfig(pose_source="mixture", pose_weights={"prior": 1.0})
-    with pytest.raises(ConfigError, match="pose.weights: source 'prior'"):
+    with pytest.raises(ConfigError, match="pose.prior_checkpoint"):
         to_scene_config(load_config({"pose": {"source": "mixture", "weights": {"prior": 1.0}}}))
 
 

@@ -19,10 +19,10 @@ def test_defaults_map_onto_every_scene_field():
 
 def test_unsupported_keys_are_refused_by_name():
     with pytest.raises(ConfigError) as e:
-        scene_kwargs(load_config({"objects": {"max_count": 3}, "pose": {"source": "prior"}}))
+        scene_kwargs(load_config({"objects": {"max_count": 3}, "model": {"flat_hand_mean": False}}))
     msg = str(e.value)
     assert "objects.max_count: value 3 is not supported by the scene renderer yet" in msg
-    assert "pose.source: value 'prior' is not supported by the scene renderer yet" in msg
+    assert "model.flat_hand_mean: value False is not supported by the scene renderer yet" in msg
     assert all(k.count(".") == 1 for k in NOT_YET)
 
 

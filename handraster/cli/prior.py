@@ -18,7 +18,9 @@ def register(subparsers) -> None:
     t.add_argument("--out", required=True, help="output prior file (.pt)")
     t.add_argument("--model", default="default", help="hand model for pose files (default: the built-in hand)")
     t.add_argument("--order", choices=("internal", "openpose"), default="internal",
-                   help="joint order of joints computed from pose files (joint files are used as given)")
+                   help="joint order of the training joints, recorded in the prior file: joints computed "
+                        "from pose files are put in it; joint files are used as given and must be in it "
+                        "(FreiHAND training_xyz.json: openpose)")
     t.add_argument("--mean-relative", choices=("yes", "no"), help="for npz pose files that do not say")
     t.add_argument("--epochs", type=int, default=100)
     t.add_argument("--batch", type=int, default=128)
@@ -79,7 +81,7 @@ def run_train(args) -> int:
     except (ValueError, OSError) as e:
         print(f"handraster prior train: {e}", file=sys.stderr)
         return 2
-    prior = OcclusionPrior(latent_dim=args.latent, seed=args.seed)
+    prior = OcclusionPrior(latent_dim=args.latent, seed=args.seed, joint_order=args.order)
     losses = prior.fit(joints, epochs=args.epochs, batch_size=args.batch, lr=args.lr, seed=args.seed,
                        progress=not args.quiet)
     prior.save(args.out)

@@ -146,7 +146,7 @@ def check_paths(cfg: GenerateConfig) -> None:
     if cfg.augment.enabled and cfg.augment.segments.p > 0:
         need("augment.segments.source_dir", cfg.augment.segments.source_dir, "dir",
              " when augment.segments.p > 0")
-    if cfg.pose.source == "prior":
+    if cfg.pose.source == "prior" or (cfg.pose.source == "mixture" and cfg.pose.weights.get("prior", 0) > 0):
         need("pose.prior_checkpoint", cfg.pose.prior_checkpoint, "file", " when pose.source is 'prior'")
     if cfg.camera.sampler == "dataset":
         need("camera.K_file", cfg.camera.K_file, "file",

@@ -20,6 +20,8 @@ SCENE_KEYS = {
     "pose_source": "pose.source", "pose_file": "pose.file", "pose_file_format": "pose.file_format",
     "pose_file_flat_hand_mean": "pose.file_flat_hand_mean", "pose_file_order": "pose.file_order",
     "pose_weights": "pose.weights", "pose_jitter_deg": "pose.jitter_deg",
+    "pose_prior_checkpoint": "pose.prior_checkpoint", "pose_prior_pool": "pose.prior_pool",
+    "pose_prior_temperature": "pose.prior_temperature",
     "graspxl_objects": "pose.graspxl_objects", "graspxl_render_object": "pose.graspxl_render_object",
     "graspxl_convention": "pose.graspxl_convention", "graspxl_max_faces": "pose.graspxl_max_faces",
     "shape_std": "shape.std", "shape_dist": "shape.dist", "shape_clip": "shape.clip", "camera": "camera.sampler",
@@ -45,8 +47,8 @@ SCENE_KEYS = {
 }
 
 # YAML keys the renderer does not read yet (their defaults describe what it does anyway).
-NOT_YET = ("model.flat_hand_mean", "pose.prior_checkpoint", "objects.max_count")
-RENDERER_POSE_SOURCES = ("anatomical", "library", "random", "file", "graspxl", "mixture")
+NOT_YET = ("model.flat_hand_mean", "objects.max_count")
+RENDERER_POSE_SOURCES = ("anatomical", "library", "random", "file", "graspxl", "prior", "mixture")
 
 
 def _get(d: dict, dotted: str):
@@ -78,9 +80,6 @@ def scene_kwargs(cfg) -> dict:
     if cfg.pose.source not in RENDERER_POSE_SOURCES:
         problems.append(f"pose.source: value {cfg.pose.source!r} is not supported by the scene renderer "
                         f"yet; supported: {', '.join(RENDERER_POSE_SOURCES)}")
-    if cfg.pose.source == "mixture" and cfg.pose.weights.get("prior", 0) > 0:
-        problems.append("pose.weights: source 'prior' is not supported by the scene renderer yet "
-                        "(give it weight 0 or leave it out)")
     if cfg.pose.source in ("file", "graspxl") or (cfg.pose.source == "mixture" and (
             cfg.pose.weights.get("file", 0) > 0 or cfg.pose.weights.get("graspxl", 0) > 0)):
         if cfg.pose.file is None:

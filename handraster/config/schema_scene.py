@@ -50,7 +50,13 @@ class PoseConfig(Section):
         "auto", description="format of pose.file; auto = by extension")
     file_flat_hand_mean: bool = Field(False, description="poses in pose.file are relative to the "
                                       "flat hand (True) or to MANO's hands_mean (False, as FreiHAND)")
-    prior_checkpoint: Optional[str] = Field(None, description="VAE prior checkpoint for source 'prior'")
+    prior_checkpoint: Optional[str] = Field(None, description="VAE prior file (`handraster prior train`) "
+                                            "for source 'prior': a pool of its joint samples is turned into "
+                                            "poses by closed-form IK (poses/ik.py) once, scenes draw from it")
+    prior_pool: int = Field(4096, ge=1, le=1_000_000, description="size of the pool of prior poses "
+                            "(drawn once with a fixed seed; pose.jitter_deg adds per-scene variation)")
+    prior_temperature: float = Field(1.0, gt=0.0, le=3.0, description="std of the prior's latent draws "
+                                     "(< 1: closer to the training poses, > 1: more varied)")
     weights: Dict[str, float] = Field(
         default_factory=lambda: {"anatomical": 0.7, "library": 0.3},
         description="mixture weights per source (source 'mixture' only); non-negative, sum > 0")

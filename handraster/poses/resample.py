@@ -5,7 +5,8 @@
 * ``PosePCA`` - a Gaussian in PCA space: fit on real poses, sample coefficients
   N(0, (scale * std)^2) on the first C components.
 * ``prior_poses`` - the VAE occlusion prior's samples (joint positions) turned into MANO
-  parameters by fitting a model to them (analysis.fitting, joints only).
+  parameters by closed-form IK (poses/ik.py) or by fitting a model to them (analysis.fitting,
+  joints only).
 All sampling is seeded (numpy default_rng(seed)) and deterministic.
 """
 from __future__ import annotations
@@ -113,15 +114,39 @@ class PosePCA:
                        source="pca", extra={"coeffs": z})
 
 
-def prior_poses(prior, model, n: int, seed: int = 0, **fit_kw) -> PoseSet:
+def prior_poses(prior, model, n: int, seed: int = 0, method: str = "ik", temperature: float = 1.0,
+                **fit_kw) -> PoseSet:
     """The VAE prior's third pose source: n joint sets sampled from ``prior`` (root-relative,
-    in the model's internal 21-joint order - train the prior on that order) and fitted by
-    ``model`` (joints only). extra holds the sampled joints and the fit's joint residual (mm)."""
-    from handraster.analysis.fitting import fit_model
+    in the prior's recorded joint_order) turned into ``model``'s parameters, by
+    method "ik" (closed-form swing IK, poses/ik.py: every bone along its sampled direction,
+    zero twist, the model's bone lengths; milliseconds) or "fit" (analysis.fitting on the
+    joints, ``fit_kw`` passed on: pose and shape regularised, slow). extra holds the sampled
+    joints and the joint residual of the result (mm, per sample: the mean distance of the
+    model's joints to the samples after the fit; for "ik" it measures bone-length mismatch)."""
     if model.pose_dim != 45:
         raise ValueError(f"prior_poses: the model must take 45 axis-angle pose values, not {model.pose_dim}")
-    joints = prior.sample(n, seed=seed)
-    res = fit_model(None, model, source_joints=joints, **fit_kw)
+    if method not in ("ik", "fit"):
+        raise ValueError(f"prior_poses: method must be 'ik' or 'fit', got {method!r}")
     mr = not model.flat_hand_mean and model.hands_mean is not None
+    if method == "ik" and fit_kw:
+        raise ValueError(f"prior_poses: {sorted(fit_kw)} apply to method 'fit' only")
+    if prior.joint_order not in ("internal", "openpose"):
+        raise ValueError(f"prior_poses: the prior's joints are in order {prior.joint_order!r}; "
+                         "only 'internal' or 'openpose' can be posed")
+    sampled = prior.sample(n, seed=seed, temperature=temperature)
+    joints = sampled
+    if prior.joint_order == "openpose":
+        from handraster.models.joints import from_openpose
+        joints = sampled[:, from_openpose()]
+    if method == "ik":
+        from handraster.poses.ik import pose_from_joints
+        out = pose_from_joints(model, joints)
+        J = np.asarray(model.forward(out["hand_pose"], global_orient=out["global_orient"],
+                                     transl=out["transl"]).joints, np.float64)
+        return PoseSet(hand_pose=out["hand_pose"], global_orient=out["global_orient"], betas=None,
+                       transl=out["transl"], mean_relative=mr, source="vae-prior",
+                       extra={"joints": sampled, "fit_mm": 1000 * np.linalg.norm(J - joints, axis=-1).mean(1)})
+    from handraster.analysis.fitting import fit_model
+    res = fit_model(None, model, source_joints=joints, **fit_kw)
     return PoseSet(hand_pose=res.hand_pose, global_orient=res.global_orient, betas=res.betas, transl=res.transl,
-                   mean_relative=mr, source="vae-prior", extra={"joints": joints, "fit_mm": res.joint_residual_mm})
+                   mean_relative=mr, source="vae-prior", extra={"joints": sampled, "fit_mm": res.joint_residual_mm})

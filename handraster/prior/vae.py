@@ -6,7 +6,9 @@ Linear(512, 2z) (mean and log-variance); decoder Linear(z,512)-ReLU, 4 x Linear(
 Linear(512,63). z = 64 by default (the authors' released code used 32; ``latent_dim``).
 
 Data convention: joints [B, 21, 3] float, metres, any joint order that is the same in training
-and use, with the wrist at index ``root`` (0 in both the internal and the OpenPose order). The
+and use, with the wrist at index ``root`` (0 in both the internal and the OpenPose order); the
+order is recorded as ``joint_order`` ("internal", "openpose", or "other") so that poses made
+from samples (poses/ik.py, the renderer's 'prior' pose source) read the joints right. The
 network sees right-hand, root-relative joints divided by one fixed scalar ``scale`` (the RMS
 coordinate of the training set, stored with the weights) - a pure scaling, so a zeroed input
 joint is still "at the wrist" - and left hands are mirrored (x -> -x) in and out.
@@ -62,10 +64,12 @@ class OcclusionPrior:
     """The trained prior plus its data convention. See the module docstring."""
 
     def __init__(self, latent_dim: int = 64, num_joints: int = 21, root: int = 0, hidden: int = 512,
-                 kl_weight: float = 0.01, device: str = "cpu", seed: int = 0):
+                 kl_weight: float = 0.01, device: str = "cpu", seed: int = 0, joint_order: str = "internal"):
+        if joint_order not in ("internal", "openpose", "other"):
+            raise ValueError(f"OcclusionPrior: joint_order must be internal, openpose or other, got {joint_order!r}")
         torch.manual_seed(seed)
         self.config = dict(latent_dim=latent_dim, num_joints=num_joints, root=root, hidden=hidden,
-                           kl_weight=kl_weight)
+                           kl_weight=kl_weight, joint_order=joint_order)
         self.net = JointVAE(latent_dim, num_joints, hidden).to(device)
         self.device = torch.device(device)
         self.scale = 1.0
@@ -78,6 +82,12 @@ class OcclusionPrior:
     @property
     def num_joints(self) -> int:
         return self.config["num_joints"]
+
+    @property
+    def joint_order(self) -> str:
+        """Order of the joints the prior was trained on: internal | openpose | other (files
+        written before the order was recorded load as internal, the CLI's default)."""
+        return self.config.get("joint_order", "internal")
 
     # ----- data convention -----------------------------------------------------------------
     def _check(self, joints, name="joints") -> np.ndarray:

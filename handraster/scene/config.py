@@ -23,13 +23,16 @@ class SceneConfig:
     resolution: Tuple[int, int] = (256, 256)          # (H, W) pixels
     model: str = "default"                           # "default" or a MANO file/folder
     right_ratio: float = 0.5                         # probability of a right hand
-    pose_source: str = "anatomical"                  # anatomical | library | random | file | graspxl | mixture
+    pose_source: str = "anatomical"                  # anatomical | library | random | file | graspxl | prior | mixture
     pose_file: Optional[str] = None                  # MANO params file (scene/pose_source.py)
     pose_file_format: str = "auto"                   # auto | freihand | npz | graspxl
     pose_file_flat_hand_mean: bool = False           # file poses relative to the flat hand (else MANO's mean)
     pose_file_order: str = "random"                  # random | sequential (scene s uses entry s % N)
     pose_weights: Optional[dict] = None              # source -> weight, for pose_source "mixture"
     pose_jitter_deg: float = 0.0                     # Gaussian jitter (std, deg) on every pose value
+    pose_prior_checkpoint: Optional[str] = None      # VAE prior file (prior/vae.py) for the 'prior' source
+    pose_prior_pool: int = 4096                      # poses drawn once from the prior (scene/pose_source.py)
+    pose_prior_temperature: float = 1.0              # latent std of the prior's draws
     graspxl_objects: Optional[str] = None            # GraspXL object mesh root (poses/graspxl.py layout)
     graspxl_render_object: bool = True               # graspxl poses show their recorded object
     graspxl_convention: str = "auto"                 # auto | original | tabletop (poses/graspxl.py)
@@ -96,13 +99,23 @@ class SceneConfig:
         H, W = self.resolution
         _check(16 <= H <= 4096 and 16 <= W <= 4096, "resolution", self.resolution, "(H, W) with 16 <= H, W <= 4096")
         _check(0.0 <= self.right_ratio <= 1.0, "right_ratio", self.right_ratio, "a probability in [0, 1]")
-        sources = ("anatomical", "library", "random", "file", "graspxl", "mixture")
+        sources = ("anatomical", "library", "random", "file", "graspxl", "prior", "mixture")
         _check(self.pose_source in sources, "pose_source", self.pose_source, ", ".join(sources))
         w = self.pose_weights or {}
         _check(self.pose_source != "mixture" or (
-            set(w) <= set(sources[:5]) and min(w.values(), default=-1) >= 0 and sum(w.values()) > 0),
+            set(w) <= set(sources[:6]) and min(w.values(), default=-1) >= 0 and sum(w.values()) > 0),
             "pose_weights", self.pose_weights,
-            f"non-negative weights of {', '.join(sources[:5])} with a positive sum (pose_source 'mixture')")
+            f"non-negative weights of {', '.join(sources[:6])} with a positive sum (pose_source 'mixture')")
+        needs_prior = self.pose_source == "prior" or (self.pose_source == "mixture" and w.get("prior", 0) > 0)
+        _check(not needs_prior or (self.pose_prior_checkpoint is not None
+                                   and os.path.isfile(os.fspath(self.pose_prior_checkpoint))),
+               "pose_prior_checkpoint", self.pose_prior_checkpoint,
+               "an existing VAE prior file (handraster prior train) for the 'prior' pose source")
+        pp = self.pose_prior_pool
+        _check(isinstance(pp, (int, np.integer)) and not isinstance(pp, (bool, np.bool_)) and 1 <= pp <= 1_000_000,
+               "pose_prior_pool", pp, "an integer in [1, 1000000]")
+        _check(0.0 < self.pose_prior_temperature <= 3.0, "pose_prior_temperature", self.pose_prior_temperature,
+               "in (0, 3]")
         needs_file = self.pose_source in ("file", "graspxl") or (
             self.pose_source == "mixture" and (w.get("file", 0) > 0 or w.get("graspxl", 0) > 0))
         _check(not needs_file or (self.pose_file is not None and os.path.exists(os.fspath(self.pose_file))),

@@ -1,6 +1,7 @@
 """Scene pose sources: the renderer's per-scene hand pose from the built-in samplers
 (anatomical, library, random), a file of MANO parameters (FreiHAND training_mano.json, a MANO
-npz, a HaMeR npz, GraspXL recordings) or a weighted mixture of these, plus Gaussian jitter.
+npz, a HaMeR npz, GraspXL recordings), the VAE prior or a weighted mixture of these, plus
+Gaussian jitter.
 
 Conventions (what ScenePoses.draw returns): hand_pose [45] float32 axis-angle relative to the
 FLAT hand of the right model (the renderer loads its model with flat_hand_mean=True), and, for
@@ -27,6 +28,12 @@ File poses (handraster.poses.read_poses; sources.py's PoseSet):
     renderer loads the objects' meshes (scene/grasp_objects.py) and a scene whose pose is a
     recording's frame shows that object in the recorded hand-relative pose, in place of the
     random occluder, with zero betas (GraspXL's MANO shape).
+
+The VAE prior (source 'prior', prior/vae.py): pose_prior_pool joint sets are drawn once from
+the prior (a fixed seed, latent std pose_prior_temperature) and turned into hand poses of the
+renderer's model by closed-form IK (poses/ik.py: bone directions exact, zero twist); a scene
+picks one pool entry. The pool is a function of the config alone, so sample i stays a function
+of (config, seed, i); pose_jitter_deg adds per-scene variation on top.
 """
 from __future__ import annotations
 
@@ -35,7 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
-MIXTURE_SOURCES = ("anatomical", "library", "random", "file", "graspxl")
+# a mixture's slot layout follows this order (new sources go last: old configs draw the same)
+MIXTURE_SOURCES = ("anatomical", "library", "random", "file", "graspxl", "prior")
+PRIOR_POOL_SEED = 0x50524952  # "PRIR": the prior pool's draw is fixed, not the run's seed
 
 
 def load_pose_file(path, fmt: str = "auto", flat_hand_mean: bool = False, graspxl_convention: str = "auto",
@@ -87,6 +96,26 @@ class ScenePoses:
                 from handraster.scene.grasp_objects import GraspObjects
                 self.grasp = GraspObjects(cfg, self.file, model)
         self._library = None
+        self.prior_pool = self._prior_pool(cfg, model) if "prior" in self.names else None
+
+    @staticmethod
+    def _prior_pool(cfg, model) -> np.ndarray:
+        """hand_pose float32 [pose_prior_pool, 45] (flat-relative) from the VAE prior file."""
+        from handraster.scene.config import ConfigError
+        try:
+            from handraster.prior.vae import OcclusionPrior
+            prior = OcclusionPrior.load(cfg.pose_prior_checkpoint)
+        except Exception as e:  # torch.load raises many types on a bad file
+            raise ConfigError(f"pose_prior_checkpoint: value {str(cfg.pose_prior_checkpoint)!r} cannot be "
+                              f"read as a handraster VAE prior ({type(e).__name__}: {e})") from None
+        if prior.num_joints != 21 or prior.joint_order not in ("internal", "openpose"):
+            raise ConfigError(f"pose_prior_checkpoint: value {str(cfg.pose_prior_checkpoint)!r} is a prior "
+                              f"over {prior.num_joints} joints in order {prior.joint_order!r}; the pose "
+                              "source needs 21 joints in the internal or openpose order")
+        from handraster.poses.resample import prior_poses
+        ps = prior_poses(prior, model, int(cfg.pose_prior_pool), seed=PRIOR_POOL_SEED, method="ik",
+                         temperature=float(cfg.pose_prior_temperature))
+        return np.ascontiguousarray(ps.hand_pose, np.float32)
 
     def _library_table(self) -> np.ndarray:
         """hand_pose float32 [n_named, 45] of poses.POSES (built once)."""
@@ -129,6 +158,8 @@ class ScenePoses:
                 k = scenes % N if self.cfg.pose_file_order == "sequential" else rng.integers(N, size=n)
                 entry = np.where(sel, k, entry)
                 from_file |= sel
+            elif name == "prior":
+                hand_pose[sel] = self.prior_pool[rng.integers(len(self.prior_pool), size=n)][sel]
             else:
                 hand_pose[sel] = self._builtin(name, rng, n)[sel]
         out = dict(from_file=from_file, entry=entry, global_orient=np.zeros((n, 3), np.float32),
