@@ -208,7 +208,8 @@ class ObjectsConfig(Section):
         ["box", "cylinder", "sphere", "capsule", "torus"], description="primitive shapes drawn from "
         "(equally likely with the mesh_dir meshes); may be empty when mesh_dir is set")
     mesh_dir: Optional[str] = Field(None, description="folder of object meshes (.obj/.ply/.glb)")
-    max_count: int = Field(2, ge=1, le=8, description="max objects per scene")
+    max_count: int = Field(1, ge=1, le=8, description="max objects per scene (the scene renderer draws at "
+                           "most one: objects.prob is the chance of it; values > 1 are refused for now)")
     size: List[float] = Field([0.03, 0.08], description="object size range, metres")
     random_color_prob: float = Field(1.0, ge=0.0, le=1.0, description="probability of a random "
                                      "object colour")
