@@ -31,6 +31,11 @@ def check_range(v, lo: float, hi: float, *, open_lo=True, open_hi=True, strict=F
     return v
 
 
+def _metre_range(cls, v):
+    """A [min, max] length pair in metres, within [0, 1)."""
+    return check_range(v, 0.0, 1.0, open_lo=False)
+
+
 class ModelConfig(Section):
     name: str = Field("default", description="hand model: 'default' (built-in, openly licensed), "
                       "a MANO file or folder (MANO_RIGHT.pkl / .npz), or 'nimble:<path>'")
@@ -196,10 +201,7 @@ class ForearmConfig(Section):
     mean_color_prob: float = Field(0.0, ge=0.0, le=1.0, description="probability of painting the "
                                    "forearm in the hand's mean colour (gap paper variant)")
 
-    @field_validator("length")
-    @classmethod
-    def _length(cls, v):
-        return check_range(v, 0.0, 1.0, open_lo=False)
+    _length = field_validator("length")(_metre_range)
 
 
 class ObjectsConfig(Section):
@@ -214,10 +216,7 @@ class ObjectsConfig(Section):
     random_color_prob: float = Field(1.0, ge=0.0, le=1.0, description="probability of a random "
                                      "object colour")
 
-    @field_validator("size")
-    @classmethod
-    def _size(cls, v):
-        return check_range(v, 0.0, 1.0, open_lo=False)
+    _size = field_validator("size")(_metre_range)
 
 
 class BackgroundConfig(Section):
