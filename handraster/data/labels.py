@@ -21,7 +21,8 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+import pickle
+from typing import List, Optional
 
 import numpy as np
 
@@ -48,6 +49,22 @@ def sample_json(sample: dict, depth_scale: float) -> bytes:
     d.update(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(sample["seed"]),
              model_name=str(sample["model_name"]), params=sample.get("params") or {})
     return json.dumps(d, separators=(",", ":"), default=_jsonable).encode()
+
+
+def batch_json(batch, depth_scale: float) -> List[bytes]:
+    """sample_json of every sample of a RenderBatch (the same bytes), with each label field
+    turned into Python lists once per batch instead of once per sample."""
+    cols = {k: getattr(batch, k).tolist() for k in LABEL_FIELDS}
+    H, W = batch.rgb.shape[1:3]
+    tail = dict(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(batch.seed),
+                model_name=str(batch.model_name))
+    dumps = json.JSONEncoder(separators=(",", ":"), default=_jsonable).encode
+    out = []
+    for b in range(len(batch)):
+        d = {k: c[b] for k, c in cols.items()}
+        d.update(tail, params=(batch.params[b] if batch.params else None) or {})
+        out.append(dumps(d).encode())
+    return out
 
 
 def labels_from_json(data: bytes) -> dict:
@@ -99,6 +116,30 @@ def hamer_record(sample: dict, conf: str = "all") -> dict:
         "has_hand_pose": np.float32(1.0),
         "has_betas": np.float32(1.0),
     }
+
+
+def hamer_pickles(batch, conf: str = "all", protocol: int = 4) -> List[bytes]:
+    """pickle.dumps([hamer_record(sample)]) of every sample of a RenderBatch (the same bytes):
+    the keypoint, centre, scale and betas arrays are built once for the batch."""
+    B = len(batch)
+    c2 = np.ones((B, 21), np.float32) if conf == "all" else batch.visibility.astype(np.float32)
+    kp2 = np.concatenate([batch.joints2d, c2[:, :, None]], 2).astype(np.float32)
+    kp3 = np.concatenate([batch.joints3d, np.ones((B, 21, 1), np.float32)], 2).astype(np.float32)
+    center = np.ascontiguousarray(batch.center, np.float32)
+    s = batch.scale.astype(np.float32)
+    scale = np.stack([s, s], 1)
+    betas = np.ascontiguousarray(np.asarray(batch.betas, np.float32)[:, :10])
+    hand_pose = np.asarray(batch.hand_pose, np.float32)
+    right = batch.right.tolist()
+    out = []
+    for b in range(B):
+        go = global_orient_camera(batch.global_orient[b], batch.extrinsics[b])
+        rec = {"keypoints_2d": kp2[b], "keypoints_3d": kp3[b], "center": center[b], "scale": scale[b],
+               "hand_pose": np.concatenate([go, hand_pose[b]]).astype(np.float32), "betas": betas[b],
+               "right": np.float32(1.0 if right[b] else 0.0),
+               "has_hand_pose": np.float32(1.0), "has_betas": np.float32(1.0)}  # two objects: pickle memoises shared ones
+        out.append(pickle.dumps([rec], protocol=protocol))
+    return out
 
 
 def freihand_mano(sample: dict, hands_mean: Optional[np.ndarray] = None) -> list:
