@@ -140,3 +140,17 @@ def test_batch_encoders_equal_the_per_sample_ones():
         assert members[f"{key}.json"] == labels.sample_json(s, out.depth_scale)
         assert np.array_equal(_decode(members[f"{key}.depth.png"]), encode.quantize_depth(s["depth"], out.depth_scale))
         assert np.array_equal(_decode(members[f"{key}.mask.png"]), s["mask"])
+
+
+def test_batched_camera_orientation_equals_per_sample():
+    rng = np.random.default_rng(5)
+    go = rng.normal(size=(64, 3))
+    go[0] = 0
+    go[1] = [1e-9, 0, 0]
+    go[2] = [np.pi, 0, 0]
+    go[3] = [0, np.pi - 1e-6, 0]
+    ext = np.tile(np.eye(4, dtype=np.float32), (64, 1, 1))
+    ext[8:, :3, :3] = labels.rodrigues(rng.normal(size=(56, 3)))
+    got = labels.global_orient_camera_batch(go.astype(np.float32), ext)
+    want = np.stack([labels.global_orient_camera(go[b].astype(np.float32), ext[b]) for b in range(64)])
+    assert got.dtype == np.float32 and np.array_equal(got, want)

@@ -58,7 +58,8 @@ def batch_json(batch, depth_scale: float) -> List[bytes]:
     H, W = batch.rgb.shape[1:3]
     tail = dict(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(batch.seed),
                 model_name=str(batch.model_name))
-    dumps = json.JSONEncoder(separators=(",", ":"), default=_jsonable).encode
+    # no circular-reference bookkeeping: the labels are plain trees (same output, ~6% faster)
+    dumps = json.JSONEncoder(separators=(",", ":"), default=_jsonable, check_circular=False).encode
     out = []
     for b in range(len(batch)):
         d = {k: c[b] for k, c in cols.items()}
@@ -98,6 +99,22 @@ def global_orient_camera(global_orient: np.ndarray, extrinsics: np.ndarray) -> n
     return log_rotation(np.asarray(extrinsics, np.float64)[:3, :3] @ rodrigues(global_orient)).astype(np.float32)
 
 
+def global_orient_camera_batch(global_orient: np.ndarray, extrinsics: np.ndarray) -> np.ndarray:
+    """global_orient_camera for [B,3] and [B,4,4] at once (float32 [B,3]): the same float64
+    operations, row by row, as the per-sample function (the rare near-pi rows use it)."""
+    R = np.asarray(extrinsics, np.float64)[:, :3, :3] @ rodrigues(global_orient)
+    cos = np.clip((np.trace(R, axis1=1, axis2=2) - 1) / 2, -1.0, 1.0)
+    th = np.arccos(cos)
+    w = np.stack([R[:, 2, 1] - R[:, 1, 2], R[:, 0, 2] - R[:, 2, 0], R[:, 1, 0] - R[:, 0, 1]], 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = w * th[:, None] / (2 * np.sin(th))[:, None]
+    small = th < 1e-7
+    out[small] = w[small] / 2
+    for b in np.flatnonzero(~small & (np.pi - th < 1e-4)).tolist():
+        out[b] = log_rotation(R[b])
+    return out.astype(np.float32)
+
+
 def hamer_record(sample: dict, conf: str = "all") -> dict:
     """One hand's dict for HaMeR's ``data.pyd`` (see the module docstring)."""
     vis = np.asarray(sample["visibility"], np.float32)
@@ -131,11 +148,11 @@ def hamer_pickles(batch, conf: str = "all", protocol: int = 4) -> List[bytes]:
     betas = np.ascontiguousarray(np.asarray(batch.betas, np.float32)[:, :10])
     hand_pose = np.asarray(batch.hand_pose, np.float32)
     right = batch.right.tolist()
+    pose = np.concatenate([global_orient_camera_batch(batch.global_orient, batch.extrinsics), hand_pose], 1)
     out = []
     for b in range(B):
-        go = global_orient_camera(batch.global_orient[b], batch.extrinsics[b])
         rec = {"keypoints_2d": kp2[b], "keypoints_3d": kp3[b], "center": center[b], "scale": scale[b],
-               "hand_pose": np.concatenate([go, hand_pose[b]]).astype(np.float32), "betas": betas[b],
+               "hand_pose": pose[b], "betas": betas[b],
                "right": np.float32(1.0 if right[b] else 0.0),
                "has_hand_pose": np.float32(1.0), "has_betas": np.float32(1.0)}  # two objects: pickle memoises shared ones
         out.append(pickle.dumps([rec], protocol=protocol))
