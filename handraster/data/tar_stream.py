@@ -18,15 +18,17 @@ _MTIME = b"00000000000\x00"
 # regular files empty (NULs), then prefix and padding.
 _TAIL = b"0" + b"\x00" * 100 + b"ustar\x0000" + b"\x00" * (64 + 16 + 155 + 12)
 
+_FIXED_SUM = sum(_MODE_UID_GID) + sum(_MTIME) + 8 * 32 + sum(_TAIL)  # checksum field counts as 8 spaces
+
 
 def ustar_header(name: str, size: int) -> bytes:
     """The 512-byte header tarfile writes for a regular file ``name`` of ``size`` bytes."""
     raw = name.encode("ascii")
     if len(raw) > 100:
         raise ValueError(f"tar member name longer than 100 bytes: {name!r}")
-    head = raw.ljust(100, b"\x00") + _MODE_UID_GID + b"%011o\x00" % size + _MTIME
-    chksum = sum(head) + 8 * 32 + sum(_TAIL)        # the checksum field counts as 8 spaces
-    return head + b"%06o\x00 " % chksum + _TAIL
+    field = b"%011o\x00" % size
+    chksum = sum(raw) + sum(field) + _FIXED_SUM
+    return raw.ljust(100, b"\x00") + _MODE_UID_GID + field + _MTIME + b"%06o\x00 " % chksum + _TAIL
 
 
 class TarStream:
