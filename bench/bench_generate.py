@@ -23,6 +23,7 @@ from PIL import Image
 from handraster.config import load_config
 from handraster.generate import generate
 from handraster.generate.shard_job import make_renderer, resolve_renderer
+from handraster.generate.workers import start_method
 
 N = int(os.environ.get("BENCH_GENERATE_N", "6000"))   # 6 shards of the default 1000
 
@@ -79,7 +80,8 @@ def main():
         res2 = generate(cfg, N, os.path.join(root, "w2"), workers=2, progress=False)
         cpu = cpu_seconds() - c0
         r2 = res2.samples_per_second
-        print(f"  handraster generate, 2 workers : {r2:7.1f} samples/s  (end to end incl. worker start-up; "
+        print(f"  handraster generate, 2 workers : {r2:7.1f} samples/s  ({start_method(cfg.device)}ed workers; "
+              f"end to end incl. worker start-up; "
               f"per sample per worker: {per_sample_ms(res2.timings, N)})")
         print(f"    CPU time {1000 * cpu / N:.2f} ms per sample (workers' start-up included) -> "
               f"{2 * N / cpu:.0f} samples/s on 2 otherwise idle cores")

@@ -11,4 +11,6 @@ void bind_interpolate(pybind11::module_& m);
 void bind_texture(pybind11::module_& m);
 void bind_antialias(pybind11::module_& m);
 void bind_spectral(pybind11::module_& m);
+void bind_png_deflate(pybind11::module_& m);
+void bind_threads(pybind11::module_& m);
 }  // namespace hr

@@ -21,7 +21,8 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+import pickle
+from typing import List, Optional
 
 import numpy as np
 
@@ -48,6 +49,23 @@ def sample_json(sample: dict, depth_scale: float) -> bytes:
     d.update(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(sample["seed"]),
              model_name=str(sample["model_name"]), params=sample.get("params") or {})
     return json.dumps(d, separators=(",", ":"), default=_jsonable).encode()
+
+
+def batch_json(batch, depth_scale: float) -> List[bytes]:
+    """sample_json of every sample of a RenderBatch (the same bytes), with each label field
+    turned into Python lists once per batch instead of once per sample."""
+    cols = {k: getattr(batch, k).tolist() for k in LABEL_FIELDS}
+    H, W = batch.rgb.shape[1:3]
+    tail = dict(image_size=[int(H), int(W)], depth_scale=float(depth_scale), seed=int(batch.seed),
+                model_name=str(batch.model_name))
+    # no circular-reference bookkeeping: the labels are plain trees (same output, ~6% faster)
+    dumps = json.JSONEncoder(separators=(",", ":"), default=_jsonable, check_circular=False).encode
+    out = []
+    for b in range(len(batch)):
+        d = {k: c[b] for k, c in cols.items()}
+        d.update(tail, params=(batch.params[b] if batch.params else None) or {})
+        out.append(dumps(d).encode())
+    return out
 
 
 def labels_from_json(data: bytes) -> dict:
@@ -81,6 +99,22 @@ def global_orient_camera(global_orient: np.ndarray, extrinsics: np.ndarray) -> n
     return log_rotation(np.asarray(extrinsics, np.float64)[:3, :3] @ rodrigues(global_orient)).astype(np.float32)
 
 
+def global_orient_camera_batch(global_orient: np.ndarray, extrinsics: np.ndarray) -> np.ndarray:
+    """global_orient_camera for [B,3] and [B,4,4] at once (float32 [B,3]): the same float64
+    operations, row by row, as the per-sample function (the rare near-pi rows use it)."""
+    R = np.asarray(extrinsics, np.float64)[:, :3, :3] @ rodrigues(global_orient)
+    cos = np.clip((np.trace(R, axis1=1, axis2=2) - 1) / 2, -1.0, 1.0)
+    th = np.arccos(cos)
+    w = np.stack([R[:, 2, 1] - R[:, 1, 2], R[:, 0, 2] - R[:, 2, 0], R[:, 1, 0] - R[:, 0, 1]], 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = w * th[:, None] / (2 * np.sin(th))[:, None]
+    small = th < 1e-7
+    out[small] = w[small] / 2
+    for b in np.flatnonzero(~small & (np.pi - th < 1e-4)).tolist():
+        out[b] = log_rotation(R[b])
+    return out.astype(np.float32)
+
+
 def hamer_record(sample: dict, conf: str = "all") -> dict:
     """One hand's dict for HaMeR's ``data.pyd`` (see the module docstring)."""
     vis = np.asarray(sample["visibility"], np.float32)
@@ -99,6 +133,30 @@ def hamer_record(sample: dict, conf: str = "all") -> dict:
         "has_hand_pose": np.float32(1.0),
         "has_betas": np.float32(1.0),
     }
+
+
+def hamer_pickles(batch, conf: str = "all", protocol: int = 4) -> List[bytes]:
+    """pickle.dumps([hamer_record(sample)]) of every sample of a RenderBatch (the same bytes):
+    the keypoint, centre, scale and betas arrays are built once for the batch."""
+    B = len(batch)
+    c2 = np.ones((B, 21), np.float32) if conf == "all" else batch.visibility.astype(np.float32)
+    kp2 = np.concatenate([batch.joints2d, c2[:, :, None]], 2).astype(np.float32)
+    kp3 = np.concatenate([batch.joints3d, np.ones((B, 21, 1), np.float32)], 2).astype(np.float32)
+    center = np.ascontiguousarray(batch.center, np.float32)
+    s = batch.scale.astype(np.float32)
+    scale = np.stack([s, s], 1)
+    betas = np.ascontiguousarray(np.asarray(batch.betas, np.float32)[:, :10])
+    hand_pose = np.asarray(batch.hand_pose, np.float32)
+    right = batch.right.tolist()
+    pose = np.concatenate([global_orient_camera_batch(batch.global_orient, batch.extrinsics), hand_pose], 1)
+    out = []
+    for b in range(B):
+        rec = {"keypoints_2d": kp2[b], "keypoints_3d": kp3[b], "center": center[b], "scale": scale[b],
+               "hand_pose": pose[b], "betas": betas[b],
+               "right": np.float32(1.0 if right[b] else 0.0),
+               "has_hand_pose": np.float32(1.0), "has_betas": np.float32(1.0)}  # two objects: pickle memoises shared ones
+        out.append(pickle.dumps([rec], protocol=protocol))
+    return out
 
 
 def freihand_mano(sample: dict, hands_mean: Optional[np.ndarray] = None) -> list:

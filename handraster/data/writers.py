@@ -10,19 +10,16 @@ Members of sample with index i (key = '%09d' % i), the same in tar shards and fo
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import pickle
-import tarfile
 from pathlib import Path
 from typing import List, Tuple
 
 import numpy as np
 
-from handraster.data.encode import encode_depth, encode_mask, encode_npz, encode_rgb
-from handraster.data.labels import hamer_record, sample_json
+from handraster.data.encode import encode_depth_batch, encode_mask_batch, encode_npz, encode_rgb
+from handraster.data.labels import batch_json, hamer_pickles
 from handraster.data.schema import RenderBatch
+from handraster.data.tar_stream import TarStream
 
 Members = List[Tuple[str, bytes]]
 PICKLE_PROTOCOL = 4
@@ -33,42 +30,31 @@ def sample_key(index: int) -> str:
 
 
 def encode_batch(batch: RenderBatch, out) -> Members:
-    """All members of every sample of ``batch`` (``out`` is an OutputConfig), in order."""
-    members: Members = []
+    """All members of every sample of ``batch`` (``out`` is an OutputConfig), in order.
+
+    Depth and masks are encoded for the whole batch in one native call, labels from per-batch
+    lists (labels.py); the bytes are those of encoding each sample alone."""
     lvl = out.png_compress_level
-    for b in range(len(batch)):
-        s = batch.sample(b)
-        key = sample_key(s["index"])
-        rgb = encode_rgb(s["rgb"], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling)
-        members.append((f"{key}.{out.rgb}", rgb))
-        members.append((f"{key}.data.pyd", pickle.dumps([hamer_record(s, out.hamer_keypoint_conf)],
-                                                        protocol=PICKLE_PROTOCOL)))
-        members.append((f"{key}.json", sample_json(s, out.depth_scale)))
-        if out.depth:
-            members.append((f"{key}.depth.png", encode_depth(s["depth"], out.depth_scale, lvl)))
-        if out.mask:
-            members.append((f"{key}.mask.png", encode_mask(s["mask"], lvl)))
-        if out.write_vertices and batch.vertices is not None:
-            members.append((f"{key}.verts.npz", encode_npz(vertices=np.asarray(s["vertices"], np.float32))))
+    n = len(batch)
+    keys = [sample_key(i) for i in batch.index.tolist()]
+    rgb = [encode_rgb(batch.rgb[b], out.rgb, out.jpeg_quality, lvl, out.jpeg_subsampling) for b in range(n)]
+    pyd = hamer_pickles(batch, out.hamer_keypoint_conf, PICKLE_PROTOCOL)
+    js = batch_json(batch, out.depth_scale)
+    depth = encode_depth_batch(batch.depth, out.depth_scale, lvl) if out.depth else None
+    mask = encode_mask_batch(batch.mask, lvl) if out.mask else None
+    verts = out.write_vertices and batch.vertices is not None
+    members: Members = []
+    for b, key in enumerate(keys):
+        members.append((f"{key}.{out.rgb}", rgb[b]))
+        members.append((f"{key}.data.pyd", pyd[b]))
+        members.append((f"{key}.json", js[b]))
+        if depth is not None:
+            members.append((f"{key}.depth.png", depth[b]))
+        if mask is not None:
+            members.append((f"{key}.mask.png", mask[b]))
+        if verts:
+            members.append((f"{key}.verts.npz", encode_npz(vertices=np.asarray(batch.vertices[b], np.float32))))
     return members
-
-
-class _HashingFile:
-    """A write-only file wrapper that hashes and counts what passes through."""
-
-    def __init__(self, f):
-        self.f, self.sha, self.size = f, hashlib.sha256(), 0
-
-    def write(self, data) -> int:
-        self.sha.update(data)
-        self.size += len(data)
-        return self.f.write(data)
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self):
-        self.f.flush()
 
 
 class ShardWriter:
@@ -98,7 +84,7 @@ class ShardWriter:
 
 
 class WebDatasetWriter(ShardWriter):
-    """``shard-NNNNNN.tar``: a deterministic POSIX tar (mtime 0, uid/gid 0, mode 0644)."""
+    """``shard-NNNNNN.tar``: a deterministic POSIX tar (mtime 0, uid/gid 0, mode 0644; tar_stream.py)."""
     format = "webdataset"
 
     def __init__(self, out_dir, shard, cfg, token, hands_mean=None):
@@ -106,16 +92,10 @@ class WebDatasetWriter(ShardWriter):
         self.final = self.out_dir / f"{shard.name}.tar"
         self.tmp = self.out_dir / f".{shard.name}.tar.tmp-{token}"
         self._f = open(self.tmp, "wb")
-        self._h = _HashingFile(self._f)
-        self._tar = tarfile.open(fileobj=self._h, mode="w", format=tarfile.USTAR_FORMAT)
+        self._tar = TarStream(self._f)   # the bytes tarfile would write, one write per batch
 
     def write(self, members: Members) -> None:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size, info.mtime, info.mode = len(data), 0, 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            self._tar.addfile(info, io.BytesIO(data))
+        self._tar.add(members)
 
     def commit(self) -> dict:
         self._tar.close()
@@ -123,14 +103,13 @@ class WebDatasetWriter(ShardWriter):
         os.fsync(self._f.fileno())
         self._f.close()
         os.replace(self.tmp, self.final)
-        return self._record([self.final.name], self._h.size, self._h.sha.hexdigest())
+        return self._record([self.final.name], self._tar.size, self._tar.sha.hexdigest())
 
     def abort(self) -> None:
-        for closer in (self._tar.close, self._f.close):
-            try:
-                closer()
-            except Exception:  # the disk may be full: removing the file is what matters
-                pass
+        try:
+            self._f.close()
+        except Exception:  # the disk may be full: removing the file is what matters
+            pass
         self.tmp.unlink(missing_ok=True)
 
 

@@ -171,7 +171,7 @@ def _generate(cfg, num: int, out_dir, *, seed: Optional[int] = None, part: Optio
                     stream=progress_stream, interval=progress_interval, enabled=progress)
     timings = dict.fromkeys(STAGES, 0.0)
     written = samples = 0
-    backend = _make_backend(use_ray, ray, workers, len(tasks))
+    backend = _make_backend(use_ray, ray, workers, len(tasks), cfg.device)
     try:
         run = backend.run if backend else _inline
         last_manifest = time.monotonic()
@@ -228,7 +228,7 @@ def _augment_status(cfg) -> str:
         raise ConfigError(f"augment.segments.source_dir: value {cfg.augment.segments.source_dir!r}: {e}") from None
 
 
-def _make_backend(use_ray: bool, address: Optional[str], workers: int, n_tasks: int):
+def _make_backend(use_ray: bool, address: Optional[str], workers: int, n_tasks: int, device: str = "cpu"):
     """None (this process), a WorkerPool or a RayBackend."""
     if use_ray:
         from handraster.generate.ray_runner import RayBackend
@@ -240,8 +240,8 @@ def _make_backend(use_ray: bool, address: Optional[str], workers: int, n_tasks: 
             raise GenerateError(f"cannot start or reach Ray at {address or 'a local instance'}: "
                                 f"{type(e).__name__}: {e}") from None
     if workers > 1 and n_tasks > 1:
-        from handraster.generate.workers import WorkerPool
-        return WorkerPool(min(workers, n_tasks))
+        from handraster.generate.workers import WorkerPool, start_method
+        return WorkerPool(min(workers, n_tasks), start_method=start_method(device))
     return None
 
 
