@@ -17,4 +17,5 @@ PYBIND11_MODULE(HR_MODULE_NAME, m) {
   hr::bind_texture(m);
   hr::bind_antialias(m);
   hr::bind_spectral(m);
+  hr::bind_labels(m);
 }

@@ -11,4 +11,5 @@ void bind_interpolate(pybind11::module_& m);
 void bind_texture(pybind11::module_& m);
 void bind_antialias(pybind11::module_& m);
 void bind_spectral(pybind11::module_& m);
+void bind_labels(pybind11::module_& m);
 }  // namespace hr
