@@ -142,6 +142,30 @@ def test_shade_matches_reference():
     assert (mask == 0).any() and (mask == 8).any() and (mask == 7).any()
 
 
+def test_shade_with_spans_reads_only_the_spans():
+    # rows' spans from the coverage; rast outside them holds garbage (a covered-looking id
+    # and NaNs) that the shader must not read: the output equals the span-less run's
+    rng = np.random.default_rng(5)
+    B, H, W = 4, 6, 9
+    a = _shade_args(rng, B, H, W)
+    a["rast"][:, 1] = 0  # an empty rast row (row H - 2 of the image)
+    cov = a["rast"][..., 3] > 0
+    cols = np.arange(W)
+    x0 = np.where(cov.any(-1), np.argmax(cov, -1), W)
+    x1 = np.where(cov.any(-1), W - 1 - np.argmax(cov[..., ::-1], -1), -1)
+    spans = np.stack([x0, x1], -1).astype(np.int32)
+    _C.shade(a, H, W)
+    expect = [a[k].copy() for k in ("rgb", "depth", "mask")]
+    outside = (cols < spans[..., :1]) | (cols > spans[..., 1:])
+    assert outside.any()
+    a["rast"][outside] = [np.nan, np.nan, np.nan, 1.0]
+    for k in ("rgb", "depth", "mask"):
+        a[k][:] = 0
+    _C.shade(dict(a, spans=spans), H, W)
+    for k, e in zip(("rgb", "depth", "mask"), expect):
+        np.testing.assert_array_equal(a[k], e)
+
+
 def _texture_args(rng, a, B, T):
     texs = [rng.integers(0, 256, (6, 5, 4), dtype=np.uint8), rng.integers(0, 256, (3, 8, 4), dtype=np.uint8)]
     a.update(tex=np.concatenate([t.reshape(-1, 4) for t in texs]).view(np.int32).reshape(-1),

@@ -172,6 +172,13 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
     if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
     p.shadow_map = sm.ptr<const float>(); p.shadow = sp.ptr<const float>(); p.S = (int)S;
   }
+  // Optional row coverage spans from rasterize (spans=...): only those columns of rast are read
+  // (the kernel clamps them to the row, so any values are safe).
+  ArrayView spn;
+  if (a.contains("spans")) {
+    spn = arg_array(get("spans"), op, "spans", DType::i32, {B, H, 2}, "[B, H, 2]");
+    p.spans = spn.ptr<const int32_t>();
+  }
   py::gil_scoped_release nogil;
   launch<ShadeOp>(p, B * H, stream);
 }

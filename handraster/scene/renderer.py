@@ -84,13 +84,20 @@ class Renderer:
         vblotch = np.empty((B, V), np.float32)
         mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm,
                            mesh.vattr, arrays["mat"], vblotch)
-        from handraster.raster import rasterize
-        rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
+        if cfg.antialias:  # the antialias pass reads the whole rast
+            from handraster.raster import rasterize
+            rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
+            spans = None
+        else:  # rast written and read only within each row's coverage span
+            from handraster.raster.rasterize import rasterize_spans
+            rast, spans = rasterize_spans(clip, mesh.faces, (H, W))
         rgb = np.empty((B, H, W, 3), np.uint8)
         depth = np.empty((B, H, W), np.float32)
         mask = np.empty((B, H, W), np.uint8)
         arrays.update(rast=rast, tri=mesh.faces, p_cam=p_cam, nrm=nrm, vblotch=vblotch, rgb=rgb,
                       depth=depth, mask=mask)
+        if spans is not None:
+            arrays["spans"] = spans
         if cfg.shadows:  # key-light shadow map (scene/shadows.py)
             from handraster.scene.shadows import shadow_pass
             keep, vmask = mesh.shadow_casters(sc["object"], arrays["mat"][:, 25])
