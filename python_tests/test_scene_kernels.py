@@ -54,6 +54,12 @@ def test_vertex_normals_match_reference():
     out = np.empty((B, V, 3), np.float32)
     _C.vertex_normals(pos, faces, ptr, adj, sign, out)
     np.testing.assert_allclose(out, ref.vertex_normals(pos, faces, sign), atol=1e-5)
+    # with the face-normal scratch (each face's cross product once): the same bits
+    fn, out2 = np.empty((B, len(faces), 3), np.float32), np.empty_like(out)
+    _C.vertex_normals(pos, faces, ptr, adj, sign, out2, face_normals=fn)
+    np.testing.assert_array_equal(out2, out)
+    a, b_, c = (pos[:, faces[:, k]].astype(np.float64) for k in range(3))
+    np.testing.assert_allclose(fn, np.cross(b_ - a, c - a), atol=1e-5)
     vattr = rng.normal(size=(V, 9)).astype(np.float32) * 0.05
     mat = rng.random((B, 40)).astype(np.float32)
     mat[:, 10] = 30
@@ -61,6 +67,12 @@ def test_vertex_normals_match_reference():
     _C.vertex_normals(pos, faces, ptr, adj, sign, out, vattr, mat, blotch)
     np.testing.assert_allclose(blotch, ref.vertex_blotch(vattr, mat), atol=1e-5)
     assert blotch.std() > 0.01  # the noise varies
+    # only the first n_blotch vertices (the skin) get the noise; the rest (objects) 1
+    part = np.empty_like(blotch)
+    _C.vertex_normals(pos, faces, ptr, adj, sign, out, vattr, mat, part, n_blotch=20)
+    np.testing.assert_array_equal(part[:, :20], blotch[:, :20])
+    np.testing.assert_allclose(part, ref.vertex_blotch(vattr, mat, 20), atol=1e-5)
+    assert (part[:, 20:] == 1).all()
     with pytest.raises(ValueError, match="'faces' has value 30"):
         _C.vertex_normals(pos, np.full((2, 3), 30, np.int32), ptr, adj, sign, out)
 

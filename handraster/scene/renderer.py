@@ -82,8 +82,9 @@ class Renderer:
         arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
         nrm = np.empty((B, V, 3), np.float32)
         vblotch = np.empty((B, V), np.float32)
+        fnrm = np.empty((B, len(mesh.faces), 3), np.float32)  # scratch: each face's normal once
         mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm,
-                           mesh.vattr, arrays["mat"], vblotch)
+                           mesh.vattr, arrays["mat"], vblotch, face_normals=fnrm, n_blotch=mesh.n_hand)
         if cfg.antialias:  # the antialias pass reads the whole rast
             from handraster.raster import rasterize
             rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
