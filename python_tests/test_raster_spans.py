@@ -37,21 +37,3 @@ def test_spans_argument_is_checked():
     rast = np.empty((2, 8, 8, 4), np.float32)
     with pytest.raises(ValueError, match="rasterize.*spans"):
         _C.rasterize_forward(pos, tri, None, rast, None, None, 0, np.empty((2, 8, 3), np.int32))
-
-
-def test_mask_draws_only_the_chosen_triangles():
-    rng = np.random.default_rng(4)
-    B, H, W = 3, 16, 20
-    pos, tri = random_clip_mesh(rng, B, 30, 25, near_cross=False)
-    keep = rng.random((B, len(tri))) < 0.5
-    rast, spans = rasterize_spans(pos, tri, (H, W), keep)
-    cols = np.arange(W)
-    inside = (cols >= spans[..., :1]) & (cols <= spans[..., 1:])
-    for b in range(B):  # the same image as drawing the kept triangles alone (ids renumbered)
-        ids = np.flatnonzero(keep[b])
-        one, _ = dr.rasterize(pos[b:b + 1], tri[ids], (H, W), grad_db=False)
-        mapped = np.where(one[0, ..., 3] > 0, ids[np.maximum(one[0, ..., 3].astype(int) - 1, 0)] + 1, 0)
-        got = np.where(inside[b], rast[b, ..., 3], 0)
-        np.testing.assert_array_equal(got, mapped)
-        np.testing.assert_array_equal(np.where(inside[b][..., None], rast[b, ..., :3], 0), one[0, ..., :3])
-    assert (rast[..., 3][inside] > 0).any()

@@ -61,8 +61,7 @@ static ArrayView scratch_view(py::object scratch, const char* op, int64_t B, int
 }
 
 static void rasterize_forward(py::object pos, py::object tri, py::object ranges, py::object rast,
-                              py::object rast_db, py::object scratch, std::uintptr_t stream, py::object spans,
-                              py::object mask) {
+                              py::object rast_db, py::object scratch, std::uintptr_t stream, py::object spans) {
   const char* op = "rasterize";
   ArrayView pv = view_array(pos, op, "pos");
   if (pv.ndim() != 3 && pv.ndim() != 2)
@@ -102,18 +101,12 @@ static void rasterize_forward(py::object pos, py::object tri, py::object ranges,
     if (kCudaModule) fail(op, "'spans' (row coverage spans) is CPU only");
     spv = arg_array(spans, op, "spans", DType::i32, {B, H, 2}, "[B, H, 2]", true);
   }
-  ArrayView mv;  // instanced mode: draw triangle t in image b only where mask[b, t] != 0
-  if (!mask.is_none()) {
-    if (!instanced) fail(op, "'mask' is only valid in instanced mode (3-D pos [B, V, 4])");
-    mv = arg_array(mask, op, "mask", DType::u8, {B, T}, "[B, T]");
-  }
   check_indices(tv, 0, V, op, "tri");
   if (B == 0) return;
   RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), instanced ? nullptr : rg.data(),
                  ov.ptr<float>(), dv.data ? dv.ptr<float>() : nullptr, sv.data,
                  (int)B, (int)V, (int)T, (int)H, (int)W, instanced ? 1 : 0, (int)tcap};
   p.spans = spv.data ? spv.ptr<int32_t>() : nullptr;
-  p.mask = mv.data ? mv.ptr<const uint8_t>() : nullptr;
   {
     py::gil_scoped_release nogil;
     raster_run(p, stream);
@@ -157,10 +150,9 @@ void bind_raster(py::module_& m) {
         py::arg("stream") = 0);
   m.def("rasterize_forward", &rasterize_forward,
         "Rasterize clip-space triangles into caller-allocated rast [B, H, W, 4] (kernels/raster.h). "
-        "With spans (int32 [B, H, 2], CPU only) rast is written only inside each row's span; with mask "
-        "(uint8 [B, T], instanced mode) image b draws only the triangles t where mask[b, t] != 0.",
+        "With spans (int32 [B, H, 2], CPU only) rast is written only inside each row's span.",
         py::arg("pos"), py::arg("tri"), py::arg("ranges"), py::arg("rast"), py::arg("rast_db"),
-        py::arg("scratch"), py::arg("stream") = 0, py::arg("spans") = py::none(), py::arg("mask") = py::none());
+        py::arg("scratch"), py::arg("stream") = 0, py::arg("spans") = py::none());
   m.def("raster_scratch_bytes", &raster_scratch_bytes,
         "Device scratch bytes rasterize_forward needs (0 on the CPU module).", py::arg("B"),
         py::arg("tcap"), py::arg("H"), py::arg("W"));

@@ -146,14 +146,6 @@ class SceneMesh:
                 v[:, 0] *= -1
             out[b, nh + s: nh + s + cnt] = v
 
-    def drawn_faces(self, obj: dict):
-        """bool [B, T]: the faces each sample rasterizes - the hand (+ forearm) and the faces of
-        its own occluder (``obj``: bool ``present`` [B], int ``kind`` [B]). The other occluders
-        collapse to a point (place_objects) and cover nothing, so skipping them changes no
-        pixel and saves their triangle setup (a quarter of the scene mesh's triangles)."""
-        kind = np.where(np.asarray(obj["present"], bool), np.asarray(obj["kind"], np.int64), -2)
-        return (self.face_object[None, :] < 0) | (self.face_object[None, :] == kind[:, None])
-
     def shadow_casters(self, obj: dict, cut):
         """(faces bool [B, T], vertices bool [B, V]) that cast shadows in each sample: the hand,
         the forearm faces whose mean forearm coordinate lies within the sample's cut (float

@@ -91,7 +91,7 @@ class Renderer:
             spans = None
         else:  # rast written and read only within each row's coverage span
             from handraster.raster.rasterize import rasterize_spans
-            rast, spans = rasterize_spans(clip, mesh.faces, (H, W), mesh.drawn_faces(sc["object"]))
+            rast, spans = rasterize_spans(clip, mesh.faces, (H, W))
         rgb = np.empty((B, H, W, 3), np.uint8)
         depth = np.empty((B, H, W), np.float32)
         mask = np.empty((B, H, W), np.uint8)
