@@ -61,3 +61,14 @@ def test_prefetched_batches_are_the_same_bytes(hand_cache, views):  # noqa: F811
     expect, _ = _fields(fresh.render(np.arange(24, 30), seed=4))
     for k in arrays:
         np.testing.assert_array_equal(arrays[k], expect[k], err_msg=k)
+
+
+def test_overlap_off_runs_everything_here():
+    o = NativeOverlap(enabled=False)
+    assert o.start(lambda a: a * 2, 4).result() == 8 and o._pool is None
+    with pytest.raises(ZeroDivisionError):
+        o.start(lambda: 1 / 0).result()
+    p = FrontPrefetch(enabled=False)
+    p.take(np.arange(0, 4), 0)
+    p.take(np.arange(4, 8), 0)
+    assert p.expected is None

@@ -25,13 +25,21 @@ import numpy as np
 class NativeOverlap:
     """One worker thread that runs one GIL-releasing native call at a time."""
 
-    def __init__(self):
+    def __init__(self, enabled: bool = True):
         self._pool: ThreadPoolExecutor | None = None
+        self.enabled = enabled
 
     def start(self, fn, *args) -> Future:
         """Runs fn(*args) on the worker and returns once the worker holds the call: without the
         wait, the caller's Python would keep the GIL for up to a switch interval (5 ms) before
-        the worker could even enter the native op."""
+        the worker could even enter the native op. Disabled: runs it here, now."""
+        if not self.enabled:
+            fut = Future()
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001 - handed to the caller by result()
+                fut.set_exception(e)
+            return fut
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="handraster-shade")
         entered = threading.Event()
@@ -48,7 +56,8 @@ class NativeOverlap:
 class FrontPrefetch:
     """The front half of the batch expected next (see the module docstring)."""
 
-    def __init__(self):
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
         self._end = None    # (seed, index after the last call's last index) of a consecutive run
         self._key = None    # (seed, first index, count) of the prefetched batch
         self._front = None
@@ -68,7 +77,7 @@ class FrontPrefetch:
         front = self._front if hit else None
         self._key = self._front = None
         self.expected = None
-        if run is not None and self._end == (int(seed), run[0]):
+        if self.enabled and run is not None and self._end == (int(seed), run[0]):
             self.expected = np.arange(run[0] + run[1], run[0] + 2 * run[1], dtype=np.int64)
         self._end = (int(seed), run[0] + run[1]) if run is not None else None
         return front

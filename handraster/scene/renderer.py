@@ -38,7 +38,10 @@ def lin2srgb_lut() -> np.ndarray:
 class Renderer:
     """Renders RenderBatches from a SceneConfig on the CPU (numpy) backend."""
 
-    def __init__(self, cfg: SceneConfig | None = None, model=None):
+    def __init__(self, cfg: SceneConfig | None = None, model=None, overlap: bool = True):
+        """overlap: run the shade op on a worker thread while this thread prepares the next
+        batch of a consecutive run (scene/overlap.py); False keeps every stage on the calling
+        thread, one after another (same outputs)."""
         from handraster._alloc import tune_malloc
         from handraster.scene.assets import SceneAssets
         tune_malloc()  # keep freed batch memory for the next batch (handraster/_alloc.py)
@@ -47,8 +50,8 @@ class Renderer:
         self.assets = SceneAssets(self.cfg)
         self.resolution = tuple(self.cfg.resolution)
         self._topology = None
-        self._overlap = NativeOverlap()   # scene/overlap.py: the shade op on a worker thread
-        self._prefetch = FrontPrefetch()  # and the next batch's front half meanwhile
+        self._overlap = NativeOverlap(enabled=overlap)  # scene/overlap.py: shade on a worker
+        self._prefetch = FrontPrefetch(enabled=overlap)  # and the next batch's front meanwhile
 
     # ----- parameters ----------------------------------------------------------------------
     def sample_params(self, indices, seed: int):
