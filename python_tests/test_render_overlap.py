@@ -72,3 +72,21 @@ def test_overlap_off_runs_everything_here():
     p.take(np.arange(0, 4), 0)
     p.take(np.arange(4, 8), 0)
     assert p.expected is None
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_overlap_works_in_a_forked_child():
+    # a pool inherited through fork has no worker thread: the child must make its own
+    import os
+    o = NativeOverlap()
+    assert o.start(lambda: 1).result() == 1
+    pid = os.fork()
+    if pid == 0:  # child: exit code 0 only if the call completes (SIGALRM ends a hang)
+        import signal
+        signal.alarm(20)
+        try:
+            os._exit(0 if o.start(lambda: 41 + 1).result(timeout=20) == 42 else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0  # not killed by the alarm, not 1 or 2

@@ -16,6 +16,7 @@ continue each other, so callers with other index patterns pay nothing.
 """
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,6 +28,7 @@ class NativeOverlap:
 
     def __init__(self, enabled: bool = True):
         self._pool: ThreadPoolExecutor | None = None
+        self._pid = None
         self.enabled = enabled
 
     def start(self, fn, *args) -> Future:
@@ -40,8 +42,11 @@ class NativeOverlap:
             except BaseException as e:  # noqa: BLE001 - handed to the caller by result()
                 fut.set_exception(e)
             return fut
-        if self._pool is None:
+        if self._pool is None or self._pid != os.getpid():
+            # (re)made in this process: a pool inherited through fork has no thread behind it,
+            # and a job queued on it would never start
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="handraster-shade")
+            self._pid = os.getpid()
         entered = threading.Event()
 
         def job():
