@@ -67,7 +67,8 @@ class Renderer:
     # ----- the batch -----------------------------------------------------------------------
     def _front(self, indices, seed: int) -> dict:
         """The part of a batch before the native vertex stage, all of it serial Python (and
-        the skinning op): parameters, posed and mirrored hands, cameras, placed occluders."""
+        the skinning op): parameters, posed and mirrored hands, cameras, placed occluders and
+        the shade op's per-sample arrays."""
         cfg, mesh = self.cfg, self.mesh
         idx, sc, scene, view = self.sample_params(indices, seed)
         right, hp, betas, go = sc["right"], sc["hand_pose"], sc["betas"], sc["global_orient"]
@@ -79,7 +80,8 @@ class Renderer:
         joints[..., 0] *= flip[:, None]
         views = sample_views(cfg, seed, scene, view, verts[:, mesh.frame_ids], self.assets)
         world = mesh.place_objects(verts, sc["object"], views)
-        return dict(idx=idx, sc=sc, joints=joints, flip=flip, views=views, world=world)
+        arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
+        return dict(idx=idx, sc=sc, joints=joints, flip=flip, views=views, world=world, arrays=arrays)
 
     def _speculate(self, seed: int):
         """While the shade op runs: the front half of the batch FrontPrefetch expects next
@@ -97,7 +99,8 @@ class Renderer:
         H, W = self.resolution
         idx_in = np.asarray(indices, np.int64).reshape(-1)
         fr = self._prefetch.take(idx_in, seed) or self._front(idx_in, seed)
-        idx, sc, joints, flip, views, world = (fr[k] for k in ("idx", "sc", "joints", "flip", "views", "world"))
+        idx, sc, joints, flip, views, world, arrays = (
+            fr[k] for k in ("idx", "sc", "joints", "flip", "views", "world", "arrays"))
         right, hp, betas, go = sc["right"], sc["hand_pose"], sc["betas"], sc["global_orient"]
         B = len(idx)
         mesh = self.mesh
@@ -108,7 +111,6 @@ class Renderer:
         p_cam = np.empty((B, V, 3), np.float32)
         clip = np.empty((B, V, 4), np.float32)
         mod.vertex_stage(world, np.ascontiguousarray(E[:, :3, :4]), K, nf, H, W, p_cam, clip)
-        arrays = mesh.shade_arrays(sc, views, self.assets, lin2srgb_lut())
         nrm = np.empty((B, V, 3), np.float32)
         vblotch = np.empty((B, V), np.float32)
         fnrm = np.empty((B, len(mesh.faces), 3), np.float32)  # scratch: each face's normal once
