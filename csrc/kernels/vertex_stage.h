@@ -7,8 +7,9 @@
 //              (f + n) / (f - n) z - 2 f n / (f - n),      maps to nvdiffrast's clip space
 //              z )                                          (NDC y up, row 0 at the bottom)
 // VertexNormalOp, one item per (b, v): the area-weighted sum of the normals of the faces
-// around v (CSR adjacency; FaceNormalOp's when given), normalised, times sign_b (-1 for mirrored hands whose faces keep
-// the right hand's winding); and, when asked, the skin blotch factor of shade.h per vertex,
+// around v (CSR adjacency; FaceNormalOp's when given), normalised, times sign_b (-1 for
+// mirrored hands whose faces keep the right hand's winding); and, when asked, the skin blotch
+// factor of shade.h per vertex (the bind computes it with VertexBlotchOp),
 //   blotch = 1 + amp_b (2 fbm(rest_v * freq_b, seed_b) - 1)
 // (blotches span centimetres, so vertices sample them finely enough and the shader only
 // interpolates).
