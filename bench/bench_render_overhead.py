@@ -7,6 +7,7 @@ of each Python stage and of each native call, at 256x256 with the default scene 
 threads included), i.e. what the Python around the kernels costs per sample. Process CPU time,
 not wall time: on a shared machine it is the steadier figure. The trial with the least Python
 time is reported (the least disturbed by other processes). Stage times nest inside "python".
+The renderer runs with overlap=False here (scene/overlap.py): every stage on the calling thread.
 """
 import argparse
 import time
@@ -19,7 +20,7 @@ from handraster.scene import mesh_setup
 from handraster.scene import renderer as renderer_mod
 from handraster.scene.config import SceneConfig
 
-NATIVE = ("skin_forward", "vertex_stage", "vertex_normals", "rasterize_forward", "shade")
+NATIVE = ("skin_forward", "vertex_stage", "vertex_normals", "rasterize_forward", "shade", "hand_labels")
 STAGES = ((renderer_mod, "sample_scenes"), (renderer_mod, "sample_views"),
           (mesh_setup.SceneMesh, "place_objects"), (mesh_setup.SceneMesh, "shade_arrays"),
           (renderer_mod, "compute_labels"), (renderer_mod, "describe_samples"))
@@ -50,7 +51,9 @@ def main():
         _timed(mod, name, "native " + name, acc)
     for owner, name in STAGES:
         _timed(owner, name, name, acc)
-    r = renderer_mod.Renderer(SceneConfig(resolution=(256, 256)))
+    # overlap off: the stages one after another on this thread, so that process CPU time
+    # around each is its own (with it on, the next batch's sampling runs during the shade op)
+    r = renderer_mod.Renderer(SceneConfig(resolution=(256, 256)), overlap=False)
     B = a.batch
     r.render(np.arange(B), seed=0)  # warm-up (pools, caches, threads)
     best = None

@@ -54,6 +54,12 @@ def test_vertex_normals_match_reference():
     out = np.empty((B, V, 3), np.float32)
     _C.vertex_normals(pos, faces, ptr, adj, sign, out)
     np.testing.assert_allclose(out, ref.vertex_normals(pos, faces, sign), atol=1e-5)
+    # with the face-normal scratch (each face's cross product once): the same bits
+    fn, out2 = np.empty((B, len(faces), 3), np.float32), np.empty_like(out)
+    _C.vertex_normals(pos, faces, ptr, adj, sign, out2, face_normals=fn)
+    np.testing.assert_array_equal(out2, out)
+    a, b_, c = (pos[:, faces[:, k]].astype(np.float64) for k in range(3))
+    np.testing.assert_allclose(fn, np.cross(b_ - a, c - a), atol=1e-5)
     vattr = rng.normal(size=(V, 9)).astype(np.float32) * 0.05
     mat = rng.random((B, 40)).astype(np.float32)
     mat[:, 10] = 30
@@ -61,6 +67,12 @@ def test_vertex_normals_match_reference():
     _C.vertex_normals(pos, faces, ptr, adj, sign, out, vattr, mat, blotch)
     np.testing.assert_allclose(blotch, ref.vertex_blotch(vattr, mat), atol=1e-5)
     assert blotch.std() > 0.01  # the noise varies
+    # only the first n_blotch vertices (the skin) get the noise; the rest (objects) 1
+    part = np.empty_like(blotch)
+    _C.vertex_normals(pos, faces, ptr, adj, sign, out, vattr, mat, part, n_blotch=20)
+    np.testing.assert_array_equal(part[:, :20], blotch[:, :20])
+    np.testing.assert_allclose(part, ref.vertex_blotch(vattr, mat, 20), atol=1e-5)
+    assert (part[:, 20:] == 1).all()
     with pytest.raises(ValueError, match="'faces' has value 30"):
         _C.vertex_normals(pos, np.full((2, 3), 30, np.int32), ptr, adj, sign, out)
 
@@ -140,6 +152,30 @@ def test_shade_matches_reference():
     assert (diff[~photo_bg] > 0).mean() < 0.05  # shaded pixels and other backgrounds
     assert diff[photo_bg].max() <= 2              # 8-bit fixed-point bilinear weights, truncated per stage
     assert (mask == 0).any() and (mask == 8).any() and (mask == 7).any()
+
+
+def test_shade_with_spans_reads_only_the_spans():
+    # rows' spans from the coverage; rast outside them holds garbage (a covered-looking id
+    # and NaNs) that the shader must not read: the output equals the span-less run's
+    rng = np.random.default_rng(5)
+    B, H, W = 4, 6, 9
+    a = _shade_args(rng, B, H, W)
+    a["rast"][:, 1] = 0  # an empty rast row (row H - 2 of the image)
+    cov = a["rast"][..., 3] > 0
+    cols = np.arange(W)
+    x0 = np.where(cov.any(-1), np.argmax(cov, -1), W)
+    x1 = np.where(cov.any(-1), W - 1 - np.argmax(cov[..., ::-1], -1), -1)
+    spans = np.stack([x0, x1], -1).astype(np.int32)
+    _C.shade(a, H, W)
+    expect = [a[k].copy() for k in ("rgb", "depth", "mask")]
+    outside = (cols < spans[..., :1]) | (cols > spans[..., 1:])
+    assert outside.any()
+    a["rast"][outside] = [np.nan, np.nan, np.nan, 1.0]
+    for k in ("rgb", "depth", "mask"):
+        a[k][:] = 0
+    _C.shade(dict(a, spans=spans), H, W)
+    for k, e in zip(("rgb", "depth", "mask"), expect):
+        np.testing.assert_array_equal(a[k], e)
 
 
 def _texture_args(rng, a, B, T):

@@ -19,4 +19,5 @@ PYBIND11_MODULE(HR_MODULE_NAME, m) {
   hr::bind_spectral(m);
   hr::bind_png_deflate(m);
   hr::bind_threads(m);
+  hr::bind_labels(m);
 }

@@ -13,4 +13,5 @@ void bind_antialias(pybind11::module_& m);
 void bind_spectral(pybind11::module_& m);
 void bind_png_deflate(pybind11::module_& m);
 void bind_threads(pybind11::module_& m);
+void bind_labels(pybind11::module_& m);
 }  // namespace hr

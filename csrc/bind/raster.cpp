@@ -61,7 +61,7 @@ static ArrayView scratch_view(py::object scratch, const char* op, int64_t B, int
 }
 
 static void rasterize_forward(py::object pos, py::object tri, py::object ranges, py::object rast,
-                              py::object rast_db, py::object scratch, std::uintptr_t stream) {
+                              py::object rast_db, py::object scratch, std::uintptr_t stream, py::object spans) {
   const char* op = "rasterize";
   ArrayView pv = view_array(pos, op, "pos");
   if (pv.ndim() != 3 && pv.ndim() != 2)
@@ -96,11 +96,17 @@ static void rasterize_forward(py::object pos, py::object tri, py::object ranges,
   ArrayView dv;
   if (!rast_db.is_none()) dv = arg_array(rast_db, op, "rast_db", DType::f32, {B, H, W, 4}, "[B, H, W, 4]", true);
   const ArrayView sv = scratch_view(scratch, op, B, tcap, H, W);
+  ArrayView spv;
+  if (!spans.is_none()) {
+    if (kCudaModule) fail(op, "'spans' (row coverage spans) is CPU only");
+    spv = arg_array(spans, op, "spans", DType::i32, {B, H, 2}, "[B, H, 2]", true);
+  }
   check_indices(tv, 0, V, op, "tri");
   if (B == 0) return;
   RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), instanced ? nullptr : rg.data(),
                  ov.ptr<float>(), dv.data ? dv.ptr<float>() : nullptr, sv.data,
                  (int)B, (int)V, (int)T, (int)H, (int)W, instanced ? 1 : 0, (int)tcap};
+  p.spans = spv.data ? spv.ptr<int32_t>() : nullptr;
   {
     py::gil_scoped_release nogil;
     raster_run(p, stream);
@@ -143,9 +149,10 @@ void bind_raster(py::module_& m) {
         py::arg("pos"), py::arg("tri"), py::arg("mask"), py::arg("depth"), py::arg("scratch"),
         py::arg("stream") = 0);
   m.def("rasterize_forward", &rasterize_forward,
-        "Rasterize clip-space triangles into caller-allocated rast [B, H, W, 4] (kernels/raster.h).",
+        "Rasterize clip-space triangles into caller-allocated rast [B, H, W, 4] (kernels/raster.h). "
+        "With spans (int32 [B, H, 2], CPU only) rast is written only inside each row's span.",
         py::arg("pos"), py::arg("tri"), py::arg("ranges"), py::arg("rast"), py::arg("rast_db"),
-        py::arg("scratch"), py::arg("stream") = 0);
+        py::arg("scratch"), py::arg("stream") = 0, py::arg("spans") = py::none());
   m.def("raster_scratch_bytes", &raster_scratch_bytes,
         "Device scratch bytes rasterize_forward needs (0 on the CPU module).", py::arg("B"),
         py::arg("tcap"), py::arg("H"), py::arg("W"));

@@ -10,6 +10,8 @@
 namespace hr {
 HR_DECLARE_LAUNCH(VertexStageOp)
 HR_DECLARE_LAUNCH(VertexNormalOp)
+HR_DECLARE_LAUNCH(FaceNormalOp)
+HR_DECLARE_LAUNCH(VertexBlotchOp)
 HR_DECLARE_LAUNCH(ShadeOp)
 HR_DECLARE_LAUNCH(ShadowFactorOp)
 
@@ -35,7 +37,7 @@ static void vertex_stage(py::object p_world, py::object extr, py::object K, py::
 
 static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr, py::object adj_face,
                            py::object sign, py::object normals, py::object vattr, py::object mat,
-                           py::object blotch, std::uintptr_t stream) {
+                           py::object blotch, std::uintptr_t stream, py::object face_normals, int n_blotch) {
   const char* op = "vertex_normals";
   ArrayView ps = view_array(pos, op, "pos");
   ArrayView fc = view_array(faces, op, "faces");
@@ -58,7 +60,22 @@ static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr,
   VertexNormalOp::Params p{ps.ptr<const float>(), fc.ptr<const int32_t>(), ap.ptr<const int32_t>(),
                            af.ptr<const int32_t>(), sg.ptr<const float>(), nr.ptr<float>(),
                            va.ptr<const float>(), mt.ptr<const float>(), bl.ptr<float>(), (int)B, (int)V};
+  // face_normals [B, F, 3] (optional scratch, filled here): each face's cross product once
+  ArrayView fn;
+  if (!face_normals.is_none()) fn = arg_array(face_normals, op, "face_normals", DType::f32, {B, F, 3}, "[B, F, 3]", true);
+  if (n_blotch < 0 || n_blotch > V) n_blotch = (int)V;
   py::gil_scoped_release nogil;
+  if (bl.data) {  // blotch in vectorised blocks of vertices, not inside the adjacency loop
+    launch<VertexBlotchOp>(VertexBlotchOp::Params{va.ptr<const float>(), mt.ptr<const float>(), bl.ptr<float>(),
+                                                  (int)B, (int)V, n_blotch}, B * VertexBlotchOp::blocks((int)V), stream);
+    p.blotch = nullptr;
+  }
+  if (fn.data) {
+    launch<FaceNormalOp>(FaceNormalOp::Params{ps.ptr<const float>(), fc.ptr<const int32_t>(), fn.ptr<float>(),
+                                              (int)B, (int)V, (int)F}, B * F, stream);
+    p.fnrm = fn.ptr<const float>();
+    p.F = (int)F;
+  }
   launch<VertexNormalOp>(p, B * V, stream);
 }
 
@@ -172,6 +189,13 @@ static void shade(py::dict a, int H, int W, std::uintptr_t stream) {
     if (S < 1 || S > 16384) fail(op, "shadow map resolution must be 1..16384, got " + std::to_string(S));
     p.shadow_map = sm.ptr<const float>(); p.shadow = sp.ptr<const float>(); p.S = (int)S;
   }
+  // Optional row coverage spans from rasterize (spans=...): only those columns of rast are read
+  // (the kernel clamps them to the row, so any values are safe).
+  ArrayView spn;
+  if (a.contains("spans")) {
+    spn = arg_array(get("spans"), op, "spans", DType::i32, {B, H, 2}, "[B, H, 2]");
+    p.spans = spn.ptr<const int32_t>();
+  }
   py::gil_scoped_release nogil;
   launch<ShadeOp>(p, B * H, stream);
 }
@@ -200,10 +224,11 @@ void bind_scene(py::module_& m) {
   m.def("vertex_stage", &vertex_stage, "World -> camera -> clip space (kernels/vertex_stage.h).",
         py::arg("p_world"), py::arg("extr"), py::arg("K"), py::arg("clip_nf"), py::arg("H"), py::arg("W"),
         py::arg("p_cam"), py::arg("clip"), py::arg("stream") = 0);
-  m.def("vertex_normals", &vertex_normals, "Area-weighted vertex normals (kernels/vertex_stage.h).",
+  m.def("vertex_normals", &vertex_normals, "Area-weighted vertex normals and the skin blotch factor of vertices [0, n_blotch) (-1: all; 1 beyond) "
+        "(kernels/vertex_stage.h).",
         py::arg("pos"), py::arg("faces"), py::arg("adj_ptr"), py::arg("adj_face"), py::arg("sign"),
         py::arg("normals"), py::arg("vattr") = py::none(), py::arg("mat") = py::none(),
-        py::arg("blotch") = py::none(), py::arg("stream") = 0);
+        py::arg("blotch") = py::none(), py::arg("stream") = 0, py::arg("face_normals") = py::none(), py::arg("n_blotch") = -1);
   m.def("shade", &shade, "Interpolate, shade, composite (kernels/shade.h); arrays passed by name in a dict.",
         py::arg("arrays"), py::arg("H"), py::arg("W"), py::arg("stream") = 0);
   m.def("shadow_factor", &shadow_factor, "Key-light shadow-map visibility at points (kernels/shadow.h).",

@@ -32,6 +32,13 @@ struct op_cost { static constexpr int64_t value = 16; };
 template <class Op>
 struct op_cost<Op, decltype(void(Op::kCost))> { static constexpr int64_t value = Op::kCost; };
 
+// Op::kChunk (optional): the smallest share of items a thread takes (default 1024); ops whose
+// items are whole images set 1, or one thread would take a whole batch of 64.
+template <class Op, class = void>
+struct op_chunk { static constexpr int value = 1024; };
+template <class Op>
+struct op_chunk<Op, decltype(void(Op::kChunk))> { static constexpr int value = Op::kChunk; };
+
 constexpr int64_t kSerialBelowCost = 1 << 16;  // multiply-adds
 
 namespace isa_base { template <class Op> void launch_isa(const typename Op::Params&, int64_t, int); }
@@ -49,7 +56,7 @@ void launch_isa(const typename Op::Params& p, int64_t n, int threads) {
   }
   // guided: big chunks first, small ones last, so a thread the OS preempts (a shared 2-core
   // machine) does not hold up the others at the end of the loop.
-#pragma omp parallel for schedule(guided, 1024) num_threads(team)
+#pragma omp parallel for schedule(guided, op_chunk<Op>::value) num_threads(team)
   for (int64_t i = 0; i < n; ++i) Op::run(i, p);
 }
 }  // namespace HR_ISA_NS

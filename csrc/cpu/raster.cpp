@@ -176,11 +176,22 @@ void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first,
     float* zr = zb + (size_t)(py - y0) * W;
     int32_t* ir = ib + (size_t)(py - y0) * W;
     const int xa = rx0[py - y0], xb = rx1[py - y0];
-    std::memset(out, 0, sizeof(float) * 4 * W);
-    if (db) std::memset(db, 0, sizeof(float) * 4 * W);
+    if (p.spans) {  // only the touched span is written: its empty pixels are cleared below
+      p.spans[((size_t)b * p.H + py) * 2] = xa;
+      p.spans[((size_t)b * p.H + py) * 2 + 1] = xb;
+    } else {
+      std::memset(out, 0, sizeof(float) * 4 * W);
+      if (db) std::memset(db, 0, sizeof(float) * 4 * W);
+    }
     for (int px = xa; px <= xb; ++px) {
       const int32_t id1 = ir[px];
-      if (id1 == 0) continue;
+      if (id1 == 0) {
+        if (p.spans) {
+          std::memset(out + (size_t)px * 4, 0, sizeof(float) * 4);
+          if (db) std::memset(db + (size_t)px * 4, 0, sizeof(float) * 4);
+        }
+        continue;
+      }
       resolve_pixel(tris[id1 - 1 - first], px, py, zr[px], (float)id1, out + (size_t)px * 4,
                     db ? db + (size_t)px * 4 : nullptr);
     }

@@ -6,5 +6,7 @@
 
 HR_INSTANTIATE_CPU(hr::VertexStageOp)
 HR_INSTANTIATE_CPU(hr::VertexNormalOp)
+HR_INSTANTIATE_CPU(hr::FaceNormalOp)
+HR_INSTANTIATE_CPU(hr::VertexBlotchOp)
 HR_INSTANTIATE_CPU(hr::ShadeOp)
 HR_INSTANTIATE_CPU(hr::ShadowFactorOp)

@@ -6,5 +6,7 @@
 
 HR_INSTANTIATE_CUDA(hr::VertexStageOp)
 HR_INSTANTIATE_CUDA(hr::VertexNormalOp)
+HR_INSTANTIATE_CUDA(hr::FaceNormalOp)
+HR_INSTANTIATE_CUDA(hr::VertexBlotchOp)
 HR_INSTANTIATE_CUDA(hr::ShadeOp)
 HR_INSTANTIATE_CUDA(hr::ShadowFactorOp)

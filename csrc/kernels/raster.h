@@ -363,6 +363,10 @@ struct RasterParams {
   // triangle covers it - the z channel of rast wherever its id is set, bit for bit.
   float* depth = nullptr;            // [B, H, W] out, or nullptr
   const uint8_t* mask = nullptr;     // [B, T] instanced mode: nonzero = draw the triangle; or nullptr
+  // CPU only (the scene renderer): per rast row, the column span [x0, x1] that may hold
+  // coverage (x0 > x1: none); rast (and rast_db) are then written inside the spans only and
+  // hold stale values elsewhere, so a reader skips the ~90 % of a hand image that is empty.
+  int32_t* spans = nullptr;          // [B, H, 2] out, or nullptr (rast written in full)
 };
 
 // Depth key for the CUDA atomic z-buffer: ordered float bits (high) and triangle id (low).

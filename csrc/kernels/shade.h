@@ -79,6 +79,8 @@ struct ShadeOp {
     const float* shadow_map;   // [B, S, S] key-light depth map, z/w (shadow.h; nullptr: no shadows)
     const float* shadow;       // [B, kShadowParams] light projection, key light (shadow.h)
     int S;                     // shadow map resolution
+    const int32_t* spans = nullptr;  // [B, H, 2] per rast row, the columns [x0, x1] rast holds
+                                     // (rasterize's spans; rast is stale outside); nullptr: all
   };
   static constexpr int64_t kCost = 20000;  // per row
 
@@ -166,21 +168,28 @@ struct ShadeOp {
     float* depth = p.depth + item * p.W;
     uint8_t* mask = p.mask + item * p.W;
     background_row(p, b, row, rgb, depth, mask);
+    int x0 = 0, x1 = p.W - 1;
+    if (p.spans) {  // the rasterizer's span of this row: nothing is covered outside it
+      const int32_t* sp = p.spans + (b * p.H + (p.H - 1 - row)) * 2;
+      x0 = sp[0] > 0 ? sp[0] : 0;
+      x1 = sp[1] < p.W - 1 ? sp[1] : p.W - 1;
+    }
+    if (x0 > x1) return;
 #if HR_DEVICE_CODE || defined(HR_SHADE_SCALAR)
-    shade_row_scalar(p, b, Rrow, rgb, depth, mask);
+    shade_row_scalar(p, b, Rrow, rgb, depth, mask, x0, x1);
 #else
-    shade_row_chunked<ShadeOp>(p, b, Rrow, rgb, depth, mask);
+    shade_row_chunked<ShadeOp>(p, b, Rrow, rgb, depth, mask, x0, x1);
 #endif
   }
 
-  // The covered pixels of one row, one at a time.
+  // The covered pixels of one row's columns [x0, x1], one at a time.
   static HR_HD void shade_row_scalar(const Params& p, int64_t b, const float* Rrow, uint8_t* rgb, float* depth,
-                                     uint8_t* mask) {
+                                     uint8_t* mask, int x0, int x1) {
     const float* m = p.mat + b * kMatParams;
     const float* P = p.p_cam + b * p.V * 3;
     const float* N = p.nrm + b * p.V * 3;
     const float* Bl = p.vblotch + b * p.V;
-    for (int col = 0; col < p.W; ++col) {
+    for (int col = x0; col <= x1; ++col) {
       const float* R = Rrow + col * 4;
       const int t = (int)R[3] - 1;
       if (t < 0) continue;

@@ -213,7 +213,7 @@ HR_HD void chunk_store(const P& p, int64_t b, const float* m, ShadeChunk& c, uin
 // The row's covered pixels, in chunks (stage 1 here).
 template <class Op>
 HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const float* Rrow, uint8_t* rgb,
-                             float* depth, uint8_t* mask) {
+                             float* depth, uint8_t* mask, int x0, int x1) {
   const float* m = p.mat + b * kMatParams;
   const float cut = m[kForearmCut];
   const bool sleeve = m[kForearmMode] >= 0.5f;
@@ -221,17 +221,24 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
   // rast rows are 4 KB apart at 256 wide, going down memory (row H-1-row): every row starts a
   // page the hardware prefetcher has not seen; fetch the row kShadePrefetchRows ahead
   const int64_t row = (Rrow - p.rast) / (4 * (int64_t)p.W) - b * p.H;  // rast row (bottom-up)
-  if (row >= kShadePrefetchRows) {
+  if (row >= kShadePrefetchRows) {  // that row's span only, when the rasterizer gave spans
+    int a0 = 0, a1 = p.W - 1;
+    if (p.spans) {
+      const int32_t* sp = p.spans + (b * p.H + row - kShadePrefetchRows) * 2;
+      a0 = sp[0];
+      a1 = sp[1];
+    }
     const char* ahead = (const char*)(Rrow - (int64_t)kShadePrefetchRows * p.W * 4);
-    for (int64_t o = 0; o < (int64_t)p.W * 16; o += 64) __builtin_prefetch(ahead + o);
+    for (int64_t o = (int64_t)a0 * 16; o <= (int64_t)a1 * 16; o += 64) __builtin_prefetch(ahead + o);
   }
 #endif
   ShadeChunk c;
-  int col = 0;
-  while (col < p.W) {
+  int col = x0;
+  const int end = x1 + 1;
+  while (col < end) {
     int n = 0, other = 0;
-    for (; col < p.W && n < kShadeChunk; ++col) {
-      if ((col & (kShadeSkip - 1)) == 0 && col + kShadeSkip <= p.W) {
+    for (; col < end && n < kShadeChunk; ++col) {
+      if ((col & (kShadeSkip - 1)) == 0 && col + kShadeSkip <= end) {
         // most of a row is uncovered: test kShadeSkip pixels at once (a vectorised OR of
         // compares) instead of one data-dependent branch per pixel
         int any = 0;
@@ -253,7 +260,7 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
       c.w0[n] = w0; c.w1[n] = w1; c.w2[n] = w2; c.fore[n] = fore;
       ++n;
     }
-    if (n == 0) break;  // only when col reached W
+    if (n == 0) break;  // only when col reached the end of the span
     c.n = n;
     c.n_other = other;
     // padding lanes (copies of pixel 0, never stored): the vectorised loops then run whole

@@ -31,13 +31,14 @@ def vertex_stage(p_world, extr, K, nf, H, W):
     return p_cam, clip
 
 
-def vertex_blotch(vattr, mat):
-    """[B, V] skin blotch factor per vertex: 1 + amp (2 fbm(rest * freq, seed) - 1)."""
+def vertex_blotch(vattr, mat, n_blotch=None):
+    """[B, V] skin blotch factor per vertex: 1 + amp (2 fbm(rest * freq, seed) - 1) for the
+    first n_blotch vertices (all by default), 1 for the rest."""
     B, V = mat.shape[0], vattr.shape[0]
-    out = np.zeros((B, V))
+    out = np.ones((B, V))
     for b in range(B):
         seed = int(mat[b, SEED]) & 0xFFFFFFFF
-        for v in range(V):
+        for v in range(V if n_blotch is None else n_blotch):
             out[b, v] = 1 + mat[b, BAMP] * (2 * fbm2(vattr[v, 0:3].astype(np.float64) * mat[b, BFREQ], seed) - 1)
     return out
 

@@ -79,6 +79,22 @@ def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges
     return rast, rast_db
 
 
+def rasterize_spans(pos: np.ndarray, tri: np.ndarray, resolution: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """CPU rasterize for the scene renderer: (rast float32 [B, H, W, 4], spans int32 [B, H, 2]).
+    spans[b, y] = [x0, x1] is the column range of rast row y (row 0 at the bottom) that may be
+    covered (x0 > x1: none). rast is exact inside the spans and NOT written outside them (stale
+    memory): the renderer's shade op reads the spans only, so the rasterizer skips clearing
+    and the shader skips reading the ~90 % of a hand image that is empty. pos float32 numpy
+    [B, V, 4] (instanced mode), tri int32 [T, 3]."""
+    h, w = _resolution(resolution)
+    pos, tri = np.ascontiguousarray(pos, np.float32), np.ascontiguousarray(tri, np.int32)
+    B = int(pos.shape[0])
+    rast = pooled_empty((B, h, w, 4), like=pos)
+    spans = np.empty((B, h, 2), np.int32)
+    _native.native("cpu").rasterize_forward(pos, tri, None, rast, None, None, 0, spans)
+    return rast, spans
+
+
 def rasterize_depth(pos: Any, tri: Any, resolution: Sequence[int], mask: Any = None) -> Any:
     """Depth-only rasterization (shadow maps): float32 [B, H, W], the nearest z/w of each pixel
     and +inf where no triangle covers it. Coverage, clipping and depth are those of
