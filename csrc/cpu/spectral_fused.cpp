@@ -80,10 +80,13 @@ HR_LANES_INLINE void transpose(const float* __restrict src, int ld_src, float* _
 #ifdef HR_HAVE_SHUFFLEVECTOR
   r8 = rows / 8 * 8;
   c8 = cols / 8 * 8;
-  for (int r0 = 0; r0 < r8; r0 += 8)
+  // Pairs of 8-row tiles: each destination row then gets 16 floats (a whole 64-byte line) at
+  // once instead of two halves written a full sweep apart.
+  for (int r0 = 0; r0 < r8; r0 += 16)
     for (int c0 = 0; c0 < c8; c0 += 8)
-      transpose8(src + static_cast<size_t>(r0) * ld_src + c0, ld_src,
-                 dst + static_cast<size_t>(c0) * ld_dst + r0, ld_dst);
+      for (int h = r0; h < std::min(r0 + 16, r8); h += 8)
+        transpose8(src + static_cast<size_t>(h) * ld_src + c0, ld_src,
+                   dst + static_cast<size_t>(c0) * ld_dst + h, ld_dst);
 #endif
   for (int r = 0; r < rows; ++r)
     for (int c = (r < r8 ? c8 : 0); c < cols; ++c)
