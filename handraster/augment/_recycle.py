@@ -24,7 +24,7 @@ import numpy as np
 MIN_BYTES = 4 << 20
 KEEP_PER_SIZE = 2
 KEEP_BYTES = 512 << 20
-_pool: dict[int, list[np.ndarray]] = {}  # nbytes -> idle raw uint8 buffers
+_pool: dict[int, list[np.ndarray]] = {}  # nbytes -> idle 64-byte aligned uint8 buffers
 
 
 def _give_back(raw: np.ndarray) -> None:
@@ -68,8 +68,10 @@ def empty_f32(shape: tuple[int, ...]) -> np.ndarray:
         raw = kept.pop() if kept else None
     except IndexError:  # another thread took the last one
         raw = None
-    if raw is None:
-        raw = np.empty(nbytes, np.uint8)  # numpy's allocator: 64-byte aligned, huge-page advised
+    if raw is None:  # numpy's allocator (huge-page advised), 64-byte aligned here: malloc gives
+        big = np.empty(nbytes + 64, np.uint8)  # 16, and the native writer streams whole lines
+        off = -big.ctypes.data % 64
+        raw = big[off:off + nbytes]
     out = np.asarray(_Owner(raw, shape))
     assert out.flags.writeable and out.flags.c_contiguous
     return out
