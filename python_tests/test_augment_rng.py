@@ -65,3 +65,35 @@ def test_counter_out_of_range_is_rejected():
         native_blocks(np.array([[2**32, 0, 0, 0]]), 1)
     with pytest.raises(ValueError, match="philox_blocks.*counters.*\\[N, 4\\]"):
         native_blocks(np.zeros((3, 3)), 1)
+
+
+def _has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return all(f" {x}" in flags for x in ("avx512f", "avx512vl", "avx512bw", "avx512dq"))
+
+
+@pytest.mark.skipif(not _has_avx512(), reason="needs an AVX-512 CPU to run both draw paths")
+def test_avx512_draw_rows_equal_the_portable_ones(tmp_path):
+    """cpu/spectral_rows.h draws with AVX-512 intrinsics at ISA level 3 and with the portable
+    loops below it (HANDRASTER_CPU_ISA=2): the augmentations, hence the draws, must be equal
+    bit for bit. Widths cover partial and multiple 32-block batches; (6, 10) the scipy path."""
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np, sys; from handraster.augment import amplitude_spectrum;"
+            "r = np.random.default_rng(0); outs = [];"
+            "shapes = [(1, 2, 8, 512), (2, 3, 16, 16), (1, 2, 4, 4), (1, 1, 6, 10), (1, 2, 2, 200)];"
+            "[outs.append(amplitude_spectrum(r.random(s, dtype=np.float32), seed=2**40 + 5, mode=m)"
+            ".ravel()) for s in shapes for m in ('per_channel', 'const')];"
+            "np.save(sys.argv[1], np.concatenate(outs))")
+    outs = []
+    for isa in ("2", "3"):
+        path = str(tmp_path / f"isa{isa}.npy")
+        subprocess.run([sys.executable, "-c", code, path], check=True,
+                       env=dict(os.environ, HANDRASTER_CPU_ISA=isa))
+        outs.append(np.load(path))
+    np.testing.assert_array_equal(outs[0], outs[1])

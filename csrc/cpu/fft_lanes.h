@@ -60,8 +60,11 @@ struct FftPlan {
 // One radix-8 Stockham level: L-point sub-transforms with stride s (L * s = n), x -> y.
 // The 8-point DFT is split into two 4-point DFTs (even / odd inputs) joined by the eighth
 // roots of unity; outputs m = 1..7 are then multiplied by the level's twiddles w^{p m}.
-HR_LANES_INLINE void radix8_level(int L, int s, int V, int sign, const float* tw, const float* xr,
-                                  const float* xi, float* yr, float* yi) {
+// kTwiddle false: the transform's last level (L = 8, p = 0), whose twiddles are all exactly 1,
+// so skipping the multiplies changes no bit.
+template <bool kTwiddle>
+HR_LANES_INLINE void radix8_level_t(int L, int s, int V, int sign, const float* tw, const float* xr,
+                                    const float* xi, float* yr, float* yi) {
   const int L8 = L / 8;
   const float r2 = 0.70710678118654752f, sg = static_cast<float>(sign);
   for (int p = 0; p < L8; ++p) {
@@ -104,19 +107,32 @@ HR_LANES_INLINE void radix8_level(int L, int s, int V, int sign, const float* tw
         orr[0][j] = Xr[0];
         oi[0][j] = Xi[0];
         for (int m = 1; m < 8; ++m) {
-          const float wr = w[2 * (m - 1)], wi = w[2 * (m - 1) + 1];
-          orr[m][j] = Xr[m] * wr - Xi[m] * wi;
-          oi[m][j] = Xr[m] * wi + Xi[m] * wr;
+          if (kTwiddle) {
+            const float wr = w[2 * (m - 1)], wi = w[2 * (m - 1) + 1];
+            orr[m][j] = Xr[m] * wr - Xi[m] * wi;
+            oi[m][j] = Xr[m] * wi + Xi[m] * wr;
+          } else {
+            orr[m][j] = Xr[m];
+            oi[m][j] = Xi[m];
+          }
         }
       }
     }
   }
 }
 
+HR_LANES_INLINE void radix8_level(int L, int s, int V, int sign, const float* tw, const float* xr,
+                                  const float* xi, float* yr, float* yi) {
+  if (L == 8) radix8_level_t<false>(L, s, V, sign, tw, xr, xi, yr, yi);
+  else radix8_level_t<true>(L, s, V, sign, tw, xr, xi, yr, yi);
+}
+
 // One radix-4 Stockham level: L-point sub-transforms with stride s (L * s = n), x -> y.
 // Row index of element (q, e) is q + s * e; every row is V lanes of (re, im) split arrays.
-HR_LANES_INLINE void radix4_level(int L, int s, int V, int sign, const float* tw, const float* xr,
-                         const float* xi, float* yr, float* yi) {
+// kTwiddle false: the last level (L = 4), twiddles exactly 1 (as for radix 8).
+template <bool kTwiddle>
+HR_LANES_INLINE void radix4_level_t(int L, int s, int V, int sign, const float* tw, const float* xr,
+                                    const float* xi, float* yr, float* yi) {
   const int L4 = L / 4;
   for (int p = 0; p < L4; ++p) {
     const float w1r = tw[6 * p], w1i = tw[6 * p + 1], w2r = tw[6 * p + 2], w2i = tw[6 * p + 3],
@@ -147,15 +163,27 @@ HR_LANES_INLINE void radix4_level(int L, int s, int V, int sign, const float* tw
         const float t1r = amcr + jr, t1i = amci + ji;   // a - c + sign*i*(b - d)
         const float t2r = apcr - bpdr, t2i = apci - bpdi;
         const float t3r = amcr - jr, t3i = amci - ji;
-        y1r[j] = t1r * w1r - t1i * w1i;
-        y1i[j] = t1r * w1i + t1i * w1r;
-        y2r[j] = t2r * w2r - t2i * w2i;
-        y2i[j] = t2r * w2i + t2i * w2r;
-        y3r[j] = t3r * w3r - t3i * w3i;
-        y3i[j] = t3r * w3i + t3i * w3r;
+        if (kTwiddle) {
+          y1r[j] = t1r * w1r - t1i * w1i;
+          y1i[j] = t1r * w1i + t1i * w1r;
+          y2r[j] = t2r * w2r - t2i * w2i;
+          y2i[j] = t2r * w2i + t2i * w2r;
+          y3r[j] = t3r * w3r - t3i * w3i;
+          y3i[j] = t3r * w3i + t3i * w3r;
+        } else {
+          y1r[j] = t1r; y1i[j] = t1i;
+          y2r[j] = t2r; y2i[j] = t2i;
+          y3r[j] = t3r; y3i[j] = t3i;
+        }
       }
     }
   }
+}
+
+HR_LANES_INLINE void radix4_level(int L, int s, int V, int sign, const float* tw, const float* xr,
+                                  const float* xi, float* yr, float* yi) {
+  if (L == 4) radix4_level_t<false>(L, s, V, sign, tw, xr, xi, yr, yi);
+  else radix4_level_t<true>(L, s, V, sign, tw, xr, xi, yr, yi);
 }
 
 // Final radix-2 level (L = 2, s = n / 2), x -> y.

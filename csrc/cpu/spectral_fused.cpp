@@ -20,6 +20,7 @@
 #include <cmath>
 #include <vector>
 #include "cpu/fft_lanes.h"
+#include "cpu/spectral_buffers.h"
 #include "cpu/spectral_rows.h"
 
 // Own ISA multiversioning (target_clones): defined only in the baseline compile of the
@@ -27,68 +28,8 @@
 #if !defined(HR_CPU_ISA) || HR_CPU_ISA == 0
 
 namespace hr {
+using namespace fused;  // cpu/spectral_buffers.h
 namespace {
-
-// Two split-complex buffers, each [W, KP] floats (>= [M + 1, W]), that take turns holding
-// Z, X and T and serving as the FFTs' ping-pong scratch: the working set stays ~1 MB at 256^2.
-struct Scratch {
-  std::vector<float> ar, ai, br, bi, m, draws;
-  Scratch(int H, int W, int KP) {
-    const size_t n = static_cast<size_t>(W) * KP;
-    ar.assign(n, 0.f); ai.assign(n, 0.f);
-    br.assign(n, 0.f); bi.assign(n, 0.f);
-    m.assign(n, 1.f);
-    draws.resize(2 * 4 * ((W + 3) / 4));
-    (void)H;
-  }
-};
-
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#define HR_HAVE_SHUFFLEVECTOR 1
-typedef float v8f __attribute__((vector_size(32)));
-// In-register 8 x 8 transpose (the classic unpack / shuffle / 128-bit-permute network, written
-// with GCC vector extensions so that each target clone gets its own instructions).
-HR_LANES_INLINE void transpose8(const float* src, int ld_src, float* dst, int ld_dst) {
-  v8f r[8], t[8], u[8];
-  for (int i = 0; i < 8; ++i) __builtin_memcpy(&r[i], src + static_cast<size_t>(i) * ld_src, 32);
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-  }
-  for (int i = 0; i < 8; i += 4)
-    for (int j = 0; j < 2; ++j) {
-      u[i + j] = __builtin_shufflevector(t[i + j], t[i + j + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-      u[i + j + 2] = __builtin_shufflevector(t[i + j], t[i + j + 2], 2, 3, 10, 11, 6, 7, 14, 15);
-    }
-  // u[0] holds columns 0 (low half) and 4 (high half) of rows 0-3, u[4] the same of rows 4-7;
-  // u[2]: columns 1 and 5, u[1]: columns 2 and 6, u[3]: columns 3 and 7.
-  const int col_of[4] = {0, 2, 1, 3};
-  for (int j = 0; j < 4; ++j) {
-    const v8f lo = __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-    const v8f hi = __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-    __builtin_memcpy(dst + static_cast<size_t>(col_of[j]) * ld_dst, &lo, 32);
-    __builtin_memcpy(dst + static_cast<size_t>(col_of[j] + 4) * ld_dst, &hi, 32);
-  }
-}
-#endif
-
-// dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols: 8 x 8 register tiles where
-// they fit, scalar at the ragged edges.
-HR_LANES_INLINE void transpose(const float* __restrict src, int ld_src, float* __restrict dst,
-                               int ld_dst, int rows, int cols) {
-  int r8 = 0, c8 = 0;
-#ifdef HR_HAVE_SHUFFLEVECTOR
-  r8 = rows / 8 * 8;
-  c8 = cols / 8 * 8;
-  for (int r0 = 0; r0 < r8; r0 += 8)
-    for (int c0 = 0; c0 < c8; c0 += 8)
-      transpose8(src + static_cast<size_t>(r0) * ld_src + c0, ld_src,
-                 dst + static_cast<size_t>(c0) * ld_dst + r0, ld_dst);
-#endif
-  for (int r = 0; r < rows; ++r)
-    for (int c = (r < r8 ? c8 : 0); c < cols; ++c)
-      dst[static_cast<size_t>(c) * ld_dst + r] = src[static_cast<size_t>(r) * ld_src + c];
-}
 
 // m_sym in the transposed layout m[v * KP + u], u = 0..M, for image b, draw channel c: rows
 // u of m_sym are formed in s.br (free between planes) and transposed into s.m.
@@ -239,6 +180,15 @@ HR_SIMD_CLONES int64_t augment_plane(const PlaneIO& io, int H, int W, int KP,
       o[w * cs] = static_cast<uint8_t>(clip01(b[w] * scale) * 255.f + 0.5f);
     }
   }
+#ifdef HR_X86_GCC
+  if (!io.ob && stream_rows_ok(io.out, W)) {
+    for (int n = 0; n < M; ++n)
+      stream_rows(zr + static_cast<size_t>(n) * W, zi + static_cast<size_t>(n) * W,
+                  io.out + static_cast<size_t>(2 * n) * W, W, scale);
+    _mm_sfence();  // streaming stores are weakly ordered: complete them before returning
+    return bad;
+  }
+#endif
   for (int n = 0; !io.ob && n < M; ++n) {
     const float* a = zr + static_cast<size_t>(n) * W;
     const float* b = zi + static_cast<size_t>(n) * W;
@@ -268,7 +218,7 @@ template <typename IoOf>
 void run_images(const SpectralMultiplyOp::Params& p, const int64_t* which, int64_t n, int64_t* bad,
                 IoOf io_of) {
   const int H = p.H, W = p.W, M = H / 2, KP = (M + 1 + 15) / 16 * 16;
-  const std::vector<float> sig = sigma_table(p);
+  const std::vector<float>& sig = thread_sigma(p);
   const lanes::FftPlan fM(M, -1), iM(M, 1), fW(W, -1), iW(W, 1);
   std::vector<float> twr(M + 1), twi(M + 1);  // cos, sin of 2 pi u / H
   for (int u = 0; u <= M; ++u) {
@@ -284,7 +234,7 @@ void run_images(const SpectralMultiplyOp::Params& p, const int64_t* which, int64
     for (int64_t t = 0; t < n; ++t) bad[which ? which[t] : t] = 0;
 #pragma omp parallel if (ntasks > 1 && nthreads > 1)
   {
-    Scratch s(H, W, KP);
+    Scratch& s = thread_scratch(H, W, KP);
     int last_b = -1, last_c = -1;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < ntasks; ++t) {

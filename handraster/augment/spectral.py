@@ -18,7 +18,7 @@ import numpy as np
 
 from handraster import _native
 from handraster._native import asarray, device_of, lib_of
-from handraster.augment import _fft
+from handraster.augment import _fft, _recycle
 
 MODES = ("per_channel", "const")
 FFT_BACKENDS = ("auto", "native", "scipy", "numpy", "torch")
@@ -149,7 +149,8 @@ def amplitude_spectrum(images: Any, alpha: float = 3.0, beta: float = 0.25, k: f
     if B == 0 or C == 0 or H == 0 or W == 0:
         out = xf.copy() if lib_of(xf) != "torch" else xf.clone()
     elif fused:
-        dst = np.empty_like(xf) if out_view is None else out_view
+        # a dead earlier result's memory when there is one: no 50 MB of kernel zero-fill
+        dst = _recycle.empty_f32(xf.shape) if out_view is None else out_view
         if check_range and dst is not None and np.shares_memory(dst, xf):
             _check_range(xf)  # in place: refuse before anything is overwritten
         bad = np.zeros(B, np.int64)
