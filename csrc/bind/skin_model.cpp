@@ -25,6 +25,7 @@
 
 #include "bind/arrays.h"
 #include "bind/ops.h"
+#include "cpu/skin_pair.h"
 #include "kernels/skin.h"
 
 namespace hr {
@@ -150,7 +151,9 @@ class SkinModel {
         vo.ptr<float>());
   }
 
-  int threads_b1 = 1;  // threads for a batch of 1 (see BENCHMARKS.md: waking a team costs more)
+  ~SkinModel() { skin_pair_quiesce(); }  // the helper may still read our arrays (skin_pair.cpp)
+
+  int threads_b1 = 2;  // 2: a batch of 1 is split with the helper thread (cpu/skin_pair.h)
   bool alternate_ = true;
   int flip_ = 0;
 
@@ -212,7 +215,8 @@ class SkinModel {
     {
       py::gil_scoped_release nogil;
       launch_cpu<SkinChainOp>(cp, B, B == 1 ? 1 : 0);
-      launch_cpu<SkinLbsTileOp>(lp, B * T_, B == 1 ? threads_b1 : 0);
+      if (B > 1) launch_cpu<SkinLbsTileOp>(lp, B * T_, 0);
+      else if (threads_b1 < 2 || !skin_tiles_pair(lp)) launch_cpu<SkinLbsTileOp>(lp, T_, 1);
     }
     for (int64_t b = 0; b < B; ++b)
       for (size_t k = 0; k < tips_.size(); ++k)
@@ -233,6 +237,14 @@ class SkinModel {
 void bind_skin_model(py::module_& m) {
 #if !HR_BACKEND_CUDA
   m.attr("skin_tile") = kSkinTile;
+  m.def("_skin_pair_test_mode", &skin_pair_test_mode, py::arg("mode"),
+        "Tests: 1 makes a batch-1 SkinModel.forward leave the helper's half to the helper thread.");
+  m.def("_skin_pair_stats", [] {
+          py::list out;
+          for (int64_t v : skin_pair_stats()) out.append(v);
+          return out;
+        },
+        "[jobs, chunks the helper did, chunks the caller stole, chunks taken back] (cpu/skin_pair.cpp)");
   py::class_<SkinModel>(m, "SkinModel",
                         "A model's skinning arrays (HandModel.derived() layouts), validated once; "
                         "see csrc/bind/skin_model.cpp.")
