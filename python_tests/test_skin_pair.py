@@ -35,17 +35,15 @@ def test_pair_equals_single_thread(V):
     assert sm.threads_b1 == 2  # the default
     calls = _calls(300, V)
     want = _single_thread(sm, calls)
-    jobs0 = C._skin_pair_stats()[0]
-    for a, (v, j) in zip(calls, want):
+    for a, (v, j) in zip(calls, want):  # helper, stealing or single thread (a busy machine)
         got = sm.forward(*a)
         np.testing.assert_array_equal(got[0], v)
         np.testing.assert_array_equal(got[1], j)
-    if os.cpu_count() >= 2:  # back-to-back calls went through the pair (helper or not)
-        assert C._skin_pair_stats()[0] > jobs0
 
 
 # Run in a subprocess: mode 1 makes the caller wait for the helper however long it takes (a
-# broken helper would hang: the timeout catches it), and fork() is best kept out of pytest.
+# broken helper would hang: the timeout catches it), the helper there keeps the normal
+# scheduling policy, and fork() is best kept out of pytest.
 _SCRIPT = r"""
 import os, sys
 import numpy as np
@@ -89,8 +87,9 @@ print("ok")
 
 @pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork and 2 CPUs")
 def test_helper_results_and_fork():
+    env = dict(os.environ, HANDRASTER_SKIN_HELPER_IDLE="0")  # not starved by a busy machine
     r = subprocess.run([sys.executable, "-c", _SCRIPT, os.path.dirname(__file__)],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stdout + r.stderr
 
 

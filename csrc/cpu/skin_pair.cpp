@@ -54,6 +54,7 @@ constexpr int kMaxPauses = 1 << 13;     // also bounds that wait (~300 us), shou
 constexpr int64_t kProbeNs = 2000000;   // the helper measures its run-queue wait this often
 constexpr double kBusyWait = 0.25;      // waiting more than this fraction: the CPUs are busy
 constexpr int64_t kBackoffNs = 20000000, kMaxBackoffNs = 640000000;  // then no jobs for a while
+constexpr int kMissesToBackoff = 8;
 constexpr int kMaxChunks = 16;
 constexpr int kMinChunkTiles = 3;       // two atomics per chunk stay cheap next to its work
 enum : int { kIdle = 0, kPosted = 1, kRunning = 2 };            // Pair::state
@@ -76,6 +77,8 @@ struct Pair {
   std::atomic<int64_t> backoff_until{0};       // no jobs before this (now_ns): CPUs busy
   alignas(64) std::atomic<bool> owned{false};  // a caller is using the pair
   int64_t last_end = 0;                        // (owner only) when the last pair call ended
+  int misses = 0;                              // (owner only) jobs in a row the helper missed
+  int64_t miss_backoff = kBackoffNs;           // (owner only)
   std::atomic<int64_t> jobs{0}, caller_chunks{0}, taken_back{0};  // (owner only) for tests
   alignas(64) std::atomic<int64_t> helper_chunks{0};    // (helper only)
   alignas(64) std::atomic<int> chunk[kMaxChunks];
@@ -149,17 +152,18 @@ struct BusyProbe {
 
 void* helper_main(void* arg) {
   Pair& P = *static_cast<Pair*>(arg);
-  int policy = -1;  // SCHED_IDLE: runs only on otherwise idle cycles (see the file comment)
+  // SCHED_IDLE: runs only on otherwise idle cycles (see the file comment). One way: an
+  // unprivileged thread may not switch back. HANDRASTER_SKIN_HELPER_IDLE=0 keeps the normal
+  // policy (tests that wait for the helper on a busy machine; dedicated machines).
+  const char* idle_env = std::getenv("HANDRASTER_SKIN_HELPER_IDLE");
+  if (!idle_env || std::strcmp(idle_env, "0") != 0) {
+    sched_param sp{};
+    sched_setscheduler(0, SCHED_IDLE, &sp);
+  }
   BusyProbe probe;
   int64_t idle_since = now_ns();
   probe.restart(idle_since);
   for (int spins = 1;; ++spins) {
-    const int want = g_mode.load(std::memory_order_relaxed) == 1 ? SCHED_OTHER : SCHED_IDLE;
-    if (policy != want) {  // (test mode 1 waits for the helper: it must not starve on a busy machine)
-      sched_param sp{};
-      sched_setscheduler(0, want, &sp);
-      policy = want;
-    }
     if (P.state.load(std::memory_order_acquire) != kPosted) {
       relax();
       if ((spins & 63) != 0) continue;  // ~2 us of pauses between clock and CPU checks
@@ -236,7 +240,8 @@ Pair* get_pair() {
 
 // The caller's side once the job is posted: its own half, then the chunks the helper has not
 // started, then the helper's chunks (copied, or redone when the helper stalls on one).
-void caller_side(Pair& P, const SkinLbsTileOp::Params& p) {
+// Returns whether the helper did any of the job.
+bool caller_side(Pair& P, const SkinLbsTileOp::Params& p) {
   const bool leave = g_mode.load(std::memory_order_relaxed) == 1;
   run_tiles(p, 0, P.h, p.vertices);
   int stolen = P.nc;
@@ -265,6 +270,7 @@ void caller_side(Pair& P, const SkinLbsTileOp::Params& p) {
     const int64_t v1 = std::min<int64_t>(p.V, static_cast<int64_t>(chunk_end(P, c)) * kSkinTile);
     if (v1 > v0) std::memcpy(p.vertices + v0 * 3, P.out.data() + v0 * 3, (v1 - v0) * 3 * sizeof(float));
   }
+  return stolen > 0;
 }
 }  // namespace
 
@@ -302,7 +308,16 @@ bool skin_tiles_pair(const SkinLbsTileOp::Params& p) {
   P->state.store(kPosted);  // seq_cst: see helper_main's sleeping store
   if ((back_to_back || g_mode.load(std::memory_order_relaxed) == 1) && P->sleeping.load())
     syscall(SYS_futex, &P->state, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-  caller_side(*P, p);
+  // A helper that gets no CPU (SCHED_IDLE on a busy machine) cannot measure its own wait: the
+  // caller backs off too after kMissesToBackoff jobs in a row it had to do alone.
+  if (caller_side(*P, p)) {
+    P->misses = 0;
+    P->miss_backoff = kBackoffNs;
+  } else if (++P->misses >= kMissesToBackoff) {
+    P->backoff_until.store(now_ns() + P->miss_backoff, std::memory_order_relaxed);
+    P->miss_backoff = std::min(2 * P->miss_backoff, kMaxBackoffNs);
+    P->misses = 0;
+  }
   bump(P->jobs);
   P->last_end = now_ns();
   P->owned.store(false, std::memory_order_release);
