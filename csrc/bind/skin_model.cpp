@@ -13,10 +13,13 @@
 //   skin(betas [B,S], pose [B,J,3], transl, joints [B,J+5,3], vertices [B,V,3])
 //       prepared inputs (hand mean added), caller-allocated C-contiguous outputs.
 // Every batch size runs SkinChainOp (BB = 1) then the vertex-tiled SkinLbsTileOp. A batch of
-// 1 runs on the calling thread (waking a thread team on a shared 2-core machine costs more
-// than the ~15 us of work) and alternates the tile order between calls: the pose blend streams ~1.35 MB of blend
-// directions, more than one core's L2, and a reversed pass starts on what the last one left
-// in cache. Attributes threads_b1 and alternate switch both off for measurements.
+// 1 does not wake the OpenMP team (that cost more than the ~15 us of work): the pose blend
+// streams ~1.35 MB of blend directions, more than one core's L2, so its tiles are split with
+// a persistent helper thread, each core keeping its half in its L2 across calls
+// (cpu/skin_pair.h; ~2x faster back to back on an idle second core). When the helper is busy,
+// backed off or absent it runs on the calling thread alone and alternates the tile order
+// between calls (a reversed pass starts on what the last one left in cache). Attributes
+// threads_b1 (2: helper, 1: calling thread only) and alternate switch both off.
 #include <pybind11/numpy.h>
 
 #include <algorithm>
