@@ -54,12 +54,19 @@ def main():
                 return ref(hand_pose=th[0], betas=th[1], global_orient=th[2], transl=th[3])
 
         rows.append((B, hp, b, go, tr, run_ref, timeit(run_ref)))
+    from handraster import _C
     for B, hp, b, go, tr, run_ref, t_ref in rows:
+        s0 = _C._skin_pair_stats()
         t_ours = timeit(lambda: ours.forward(hp, b, go, tr))
+        s1 = _C._skin_pair_stats()
         o, r = ours.forward(hp, b, go, tr), run_ref()
         err = np.abs(o.vertices - r.vertices.numpy()).max()
         print(f"{B:>6} {B / t_ref:>14.0f} {B / t_ours:>19.0f} {t_ref / t_ours:>6.1f}x   "
               f"(per call: smplx {t_ref * 1e6:.0f} us, ours {t_ours * 1e6:.0f} us; max |dv| {err:.1e} m)")
+        if B == 1:  # the helper thread (csrc/cpu/skin_pair.cpp): how much of the work it did
+            jobs, helped, stolen = (s1[k] - s0[k] for k in range(3))
+            print(f"       batch 1 with the helper thread: {jobs} calls shared with it "
+                  f"(others: backed off, CPUs busy), it did {helped} of {helped + stolen} chunks")
 
 
 if __name__ == "__main__":

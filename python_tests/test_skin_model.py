@@ -81,15 +81,18 @@ def test_threads_and_tile_order_do_not_change_results():
     m = random_model()
     sm = m._native_skin()
     hp, b, go, tr = _inputs(1, np.random.default_rng(4))
-    one = sm.forward(hp, b, go, tr)[0]
-    # batch 1 alternates the tile order between calls (cache reuse); tiles are independent
-    np.testing.assert_array_equal(sm.forward(hp, b, go, tr)[0], one)
-    sm.threads_b1, sm.alternate = 2, False
+    sm.threads_b1 = 1  # calling thread only (the default 2 shares with a helper: test_skin_pair.py)
     try:
+        one = sm.forward(hp, b, go, tr)[0]
+        # batch 1 alternates the tile order between calls (cache reuse); tiles are independent
+        np.testing.assert_array_equal(sm.forward(hp, b, go, tr)[0], one)
+        sm.alternate = False
+        np.testing.assert_array_equal(sm.forward(hp, b, go, tr)[0], one)
+        sm.threads_b1 = 2
         np.testing.assert_array_equal(sm.forward(hp, b, go, tr)[0], one)
         np.testing.assert_array_equal(sm.forward(hp, b, go, tr)[0], one)
     finally:
-        sm.threads_b1, sm.alternate = 1, True
+        sm.threads_b1, sm.alternate = 2, True
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -13,10 +13,13 @@
 //   skin(betas [B,S], pose [B,J,3], transl, joints [B,J+5,3], vertices [B,V,3])
 //       prepared inputs (hand mean added), caller-allocated C-contiguous outputs.
 // Every batch size runs SkinChainOp (BB = 1) then the vertex-tiled SkinLbsTileOp. A batch of
-// 1 runs on the calling thread (waking a thread team on a shared 2-core machine costs more
-// than the ~15 us of work) and alternates the tile order between calls: the pose blend streams ~1.35 MB of blend
-// directions, more than one core's L2, and a reversed pass starts on what the last one left
-// in cache. Attributes threads_b1 and alternate switch both off for measurements.
+// 1 does not wake the OpenMP team (that cost more than the ~15 us of work): the pose blend
+// streams ~1.35 MB of blend directions, more than one core's L2, so its tiles are split with
+// a persistent helper thread, each core keeping its half in its L2 across calls
+// (cpu/skin_pair.h; ~2x faster back to back on an idle second core). When the helper is busy,
+// backed off or absent it runs on the calling thread alone and alternates the tile order
+// between calls (a reversed pass starts on what the last one left in cache). Attributes
+// threads_b1 (2: helper, 1: calling thread only) and alternate switch both off.
 #include <pybind11/numpy.h>
 
 #include <algorithm>
@@ -25,6 +28,7 @@
 
 #include "bind/arrays.h"
 #include "bind/ops.h"
+#include "cpu/skin_pair.h"
 #include "kernels/skin.h"
 
 namespace hr {
@@ -37,6 +41,19 @@ constexpr const char* kOp = "SkinModel";
 // Batch elements per SkinLbsTileOp block: their blend features and transforms (~1.3 KB
 // each) stay in L2 while a tile's directions (27 KB for MANO) stay in L1.
 constexpr int64_t kHandBlock = 64;
+
+// Per-call float buffers: on the stack for a batch of 1 (a heap allocation per buffer was
+// ~0.1 us of a ~10 us call), on the heap beyond.
+class Scratch {
+ public:
+  explicit Scratch(int64_t n) : p_(n <= kSmall ? small_ : (heap_.resize(n), heap_.data())) {}
+  float* data() { return p_; }
+ private:
+  static constexpr int64_t kSmall = 1024;
+  float small_[kSmall];
+  std::vector<float> heap_;
+  float* p_;
+};
 
 // A float32 matrix argument read through the buffer protocol (any strides).
 struct Mat {
@@ -109,10 +126,14 @@ class SkinModel {
       return py::none();
     if (B < 0) B = 1;
     // Full pose [B, J, 3] (root first, hand mean added) and zero-padded betas [B, S].
-    std::vector<float> pose(B * J_ * 3), bet(B * S_, 0.f), trans(mt.data ? B * 3 : 0);
+    Scratch buf(B * (J_ * 3 + S_ + 3));
+    float* pose = buf.data();
+    float* bet = pose + B * J_ * 3;
+    float* trans = bet + B * S_;
+    std::fill(bet, bet + B * S_, 0.f);
     const int64_t H = (J_ - 1) * 3;
     for (int64_t b = 0; b < B; ++b) {
-      float* pb = pose.data() + b * J_ * 3;
+      float* pb = pose + b * J_ * 3;
       for (int k = 0; k < 3; ++k) pb[k] = (mg.data ? mg.at(b, k) : 0.f) + off_[k];
       for (int64_t k = 0; k < H; ++k) pb[3 + k] = off_[3 + k];
       if (mh.data && C_) {
@@ -130,7 +151,7 @@ class SkinModel {
     const int64_t JR = J_ + static_cast<int64_t>(tips_.size());
     py::array_t<float> verts(std::vector<py::ssize_t>{B, V_, 3});
     py::array_t<float> joints(std::vector<py::ssize_t>{B, JR, 3});
-    run(B, bet.data(), pose.data(), mt.data ? trans.data() : nullptr, joints.mutable_data(),
+    run(B, bet, pose, mt.data ? trans : nullptr, joints.mutable_data(),
         verts.mutable_data());
     return py::make_tuple(std::move(verts), std::move(joints));
   }
@@ -150,7 +171,9 @@ class SkinModel {
         vo.ptr<float>());
   }
 
-  int threads_b1 = 1;  // threads for a batch of 1 (see BENCHMARKS.md: waking a team costs more)
+  ~SkinModel() { skin_pair_quiesce(); }  // the helper may still read our arrays (skin_pair.cpp)
+
+  int threads_b1 = 2;  // 2: a batch of 1 is split with the helper thread (cpu/skin_pair.h)
   bool alternate_ = true;
   int flip_ = 0;
 
@@ -160,7 +183,24 @@ class SkinModel {
   bool read(py::handle obj, const char* name, int64_t lo, int64_t hi, const char* doc,
             bool strict, Mat* m, int64_t* B) {
     if (obj.is_none()) return true;
-    Py_buffer buf;
+    if (py::isinstance<py::array>(obj)) {  // numpy: read its header (the buffer export costs more)
+      auto a = py::reinterpret_borrow<py::array>(obj);
+      const py::dtype dt = a.dtype();
+      const char bo = dt.byteorder();
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      const bool native = bo != '<';
+#else
+      const bool native = bo != '>';
+#endif
+      if (dt.num() == py::detail::npy_api::NPY_FLOAT_ && native && a.ndim() == 2 &&
+          a.shape(1) >= lo && a.shape(1) <= hi && (*B < 0 || a.shape(0) == *B)) {
+        m->data = static_cast<const char*>(a.data());
+        m->rows = a.shape(0); m->cols = a.shape(1); m->s0 = a.strides(0); m->s1 = a.strides(1);
+        *B = m->rows;
+        return true;
+      }
+    }
+    Py_buffer buf;  // anything else (or a numpy array to reject: the code below names the error)
     if (PyObject_GetBuffer(obj.ptr(), &buf, PyBUF_RECORDS_RO) != 0) {
       PyErr_Clear();
       if (!strict) return false;
@@ -202,17 +242,20 @@ class SkinModel {
            float* verts) {
     if (B == 0) return;
     const int64_t JR = J_ + static_cast<int64_t>(tips_.size());
-    std::vector<float> feat(B * Q_), G(B * J_ * 12);
+    Scratch buf(B * (Q_ + J_ * 12));
+    float* feat = buf.data();
+    float* G = feat + B * Q_;
     const int reverse = B == 1 && alternate_ ? (flip_ ^= 1) : 0;  // under the GIL
-    SkinChainOp::Params cp{betas, pose, jt_, js_, par_, transl, joints, feat.data(), G.data(),
+    SkinChainOp::Params cp{betas, pose, jt_, js_, par_, transl, joints, feat, G,
                            (int)B, (int)J_, (int)S_, (int)Q_, 1, (int)JR};
-    SkinLbsTileOp::Params lp{vtt_, dirs_t_, ti_, tv_, feat.data(), G.data(), transl, verts,
+    SkinLbsTileOp::Params lp{vtt_, dirs_t_, ti_, tv_, feat, G, transl, verts,
                              (int)B, (int)V_, (int)J_, (int)Q_, (int)KT_, (int)T_,
                              (int)std::min<int64_t>(B, kHandBlock), reverse};
     {
       py::gil_scoped_release nogil;
       launch_cpu<SkinChainOp>(cp, B, B == 1 ? 1 : 0);
-      launch_cpu<SkinLbsTileOp>(lp, B * T_, B == 1 ? threads_b1 : 0);
+      if (B > 1) launch_cpu<SkinLbsTileOp>(lp, B * T_, 0);
+      else if (threads_b1 < 2 || !skin_tiles_pair(lp)) launch_cpu<SkinLbsTileOp>(lp, T_, 1);
     }
     for (int64_t b = 0; b < B; ++b)
       for (size_t k = 0; k < tips_.size(); ++k)
@@ -233,6 +276,14 @@ class SkinModel {
 void bind_skin_model(py::module_& m) {
 #if !HR_BACKEND_CUDA
   m.attr("skin_tile") = kSkinTile;
+  m.def("_skin_pair_test_mode", &skin_pair_test_mode, py::arg("mode"),
+        "Tests: 1 makes a batch-1 SkinModel.forward leave the helper's half to the helper thread.");
+  m.def("_skin_pair_stats", [] {
+          py::list out;
+          for (int64_t v : skin_pair_stats()) out.append(v);
+          return out;
+        },
+        "[jobs, chunks the helper did, chunks the caller stole, chunks taken back] (cpu/skin_pair.cpp)");
   py::class_<SkinModel>(m, "SkinModel",
                         "A model's skinning arrays (HandModel.derived() layouts), validated once; "
                         "see csrc/bind/skin_model.cpp.")

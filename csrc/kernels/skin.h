@@ -68,6 +68,9 @@ struct SkinChainOp {
     for (int s = 0; s < p.S; ++s) feat[s * p.BB] = beta[s];
     float tx = 0.f, ty = 0.f, tz = 0.f;
     if (p.transl) { tx = p.transl[b * 3]; ty = p.transl[b * 3 + 1]; tz = p.transl[b * 3 + 2]; }
+    // Rest joints and rotations first: independent per joint, so their latencies overlap
+    // (inside the sequential chain below they did not; ~0.2 us of a batch-1 call).
+    float Rs[kMaxJoints][9];
     for (int j = 0; j < p.J; ++j) {
       for (int k = 0; k < 3; ++k) {
         float acc = p.j_template[j * 3 + k];
@@ -75,12 +78,14 @@ struct SkinChainOp {
         for (int s = 0; s < p.S; ++s) acc += sd[s] * beta[s];
         Jrest[j][k] = acc;
       }
-      float R[9];
-      rodrigues(theta + j * 3, R);
+      rodrigues(theta + j * 3, Rs[j]);
       if (j > 0 && pose_blend) {
         for (int e = 0; e < 9; ++e)
-          feat[(p.S + (j - 1) * 9 + e) * p.BB] = R[e] - ((e % 4 == 0) ? 1.f : 0.f);
+          feat[(p.S + (j - 1) * 9 + e) * p.BB] = Rs[j][e] - ((e % 4 == 0) ? 1.f : 0.f);
       }
+    }
+    for (int j = 0; j < p.J; ++j) {
+      const float* R = Rs[j];
       const int par = p.parents[j];
       if (par < 0) {
         for (int r = 0; r < 3; ++r) {
@@ -216,10 +221,12 @@ struct SkinLbsTileOp {
     const float* G;           // [B, J, 12]   SkinChainOp's output with BB = 1
     const float* transl;      // [B, 3] or nullptr
     float* vertices;          // [B, V, 3] out
-    int B, V, J, Q, KT, T;    // T = ceil(V / L); items = B * T
+    int B, V, J, Q, KT, T;    // T = end of the tile range (ceil(V / L) for the whole mesh)
     int HB;                   // batch elements per block (item order: block, tile, element)
     int reverse;              // 1: tiles in reverse order (callers that alternate the order
                               // reread the end of the last pass from cache)
+    int t0;                   // tiles t0..T-1 only (items = B * (T - t0)): 0 for the whole mesh;
+                              // skin_pair.cpp splits a batch of 1 between two threads by range
   };
   static constexpr int64_t kCost = 16 * 600;  // multiply-adds per item (launcher threshold)
 
@@ -229,14 +236,14 @@ struct SkinLbsTileOp {
     // Items run block by block of HB batch elements, all elements of a block over one tile
     // before the next tile, so a tile's directions (3 * Q * L floats) are read from memory
     // once per block and from L1 for its other elements.
-    const int64_t per_block = static_cast<int64_t>(p.T) * p.HB;
+    const int64_t per_block = static_cast<int64_t>(p.T - p.t0) * p.HB;
     const int64_t blk = i / per_block;
     const int64_t base = blk * p.HB;
     const int64_t nb = (p.B - base) < p.HB ? (p.B - base) : p.HB;
     const int64_t rem = i - blk * per_block;
     const int64_t tt = rem / nb;
     const int64_t b = base + (rem - tt * nb);
-    const int64_t t = p.reverse ? p.T - 1 - tt : tt;
+    const int64_t t = p.reverse ? p.T - 1 - tt : p.t0 + tt;
     const float* f = p.feature + b * p.Q;
     const float* D = p.dirs + t * 3 * p.Q * L;
     const float* vt = p.v_template + t * 3 * L;
