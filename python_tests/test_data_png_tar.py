@@ -154,3 +154,4 @@ def test_batched_camera_orientation_equals_per_sample():
     got = labels.global_orient_camera_batch(go.astype(np.float32), ext)
     want = np.stack([labels.global_orient_camera(go[b].astype(np.float32), ext[b]) for b in range(64)])
     assert got.dtype == np.float32 and np.array_equal(got, want)
+

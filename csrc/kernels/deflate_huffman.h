@@ -105,7 +105,8 @@ HR_HD void code_lengths(const uint32_t* freq, int n, int limit, uint8_t* len) {
   }
   uint8_t depth[2 * kLitLen];
   int count[2 * kLitLen + 1];
-  for (int d = 0; d <= 2 * m; ++d) count[d] = 0;
+  // All of it: the Kraft sum below reads count[1..limit] even when 2m < limit.
+  for (int d = 0; d <= 2 * kLitLen; ++d) count[d] = 0;
   depth[2 * m - 2] = 0;
   for (int node = 2 * m - 3; node >= 0; --node) depth[node] = (uint8_t)(depth[parent[node]] + 1);
   for (int i = 0; i < m; ++i) count[depth[i]]++;
