@@ -64,9 +64,9 @@ def main():
         print(f"{B:>6} {B / t_ref:>14.0f} {B / t_ours:>19.0f} {t_ref / t_ours:>6.1f}x   "
               f"(per call: smplx {t_ref * 1e6:.0f} us, ours {t_ours * 1e6:.0f} us; max |dv| {err:.1e} m)")
         if B == 1:  # the helper thread (csrc/cpu/skin_pair.cpp): how much of the work it did
-            jobs, helped, stolen = (s1[k] - s0[k] for k in range(3))
+            jobs, helped, alone, back = (s1[k] - s0[k] for k in range(4))
             print(f"       batch 1 with the helper thread: {jobs} calls shared with it "
-                  f"(others: backed off, CPUs busy), it did {helped} of {helped + stolen} chunks")
+                  f"(others: backed off, CPUs busy), it did {helped} of {helped + alone + back} chunks")
 
 
 if __name__ == "__main__":

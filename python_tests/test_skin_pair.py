@@ -35,7 +35,7 @@ def test_pair_equals_single_thread(V):
     assert sm.threads_b1 == 2  # the default
     calls = _calls(300, V)
     want = _single_thread(sm, calls)
-    for a, (v, j) in zip(calls, want):  # helper, stealing or single thread (a busy machine)
+    for a, (v, j) in zip(calls, want):  # helper, take-back or caller alone (a busy machine)
         got = sm.forward(*a)
         np.testing.assert_array_equal(got[0], v)
         np.testing.assert_array_equal(got[1], j)
@@ -66,7 +66,7 @@ def check(tag):
         assert np.array_equal(sm.forward(*a)[0], w), tag
     C._skin_pair_test_mode(0)
     assert C._skin_pair_stats()[1] - before >= 2 * len(calls), (tag, C._skin_pair_stats())
-    for a, w in zip(calls, want):  # normal mode: helper, stealing or take-back, same result
+    for a, w in zip(calls, want):  # normal mode: helper, take-back or caller alone, same result
         assert np.array_equal(sm.forward(*a)[0], w), tag
 
 check("parent")

@@ -283,7 +283,7 @@ void bind_skin_model(py::module_& m) {
           for (int64_t v : skin_pair_stats()) out.append(v);
           return out;
         },
-        "[jobs, chunks the helper did, chunks the caller stole, chunks taken back] (cpu/skin_pair.cpp)");
+        "[jobs, chunks the helper did, chunks the caller did, chunks taken back] (cpu/skin_pair.h)");
   py::class_<SkinModel>(m, "SkinModel",
                         "A model's skinning arrays (HandModel.derived() layouts), validated once; "
                         "see csrc/bind/skin_model.cpp.")

@@ -27,7 +27,8 @@ void skin_pair_quiesce();
 // For tests. mode 1: the caller leaves all of the helper's half to it and waits however long
 // it takes (so the helper's results are checked; run with HANDRASTER_SKIN_HELPER_IDLE=0, or a
 // busy machine may starve the SCHED_IDLE helper for long); 0: normal. stats: this process's helper's
-// {jobs, chunks the helper did, chunks the caller stole, chunks taken back from the helper}.
+// {jobs, chunks the helper did, chunks the caller did (jobs it withdrew, chunks the helper had
+// not started when taken back), chunks taken back from the helper mid-way}.
 void skin_pair_test_mode(int mode);
 std::vector<int64_t> skin_pair_stats();
 

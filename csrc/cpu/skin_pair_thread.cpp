@@ -109,7 +109,7 @@ void* helper_main(void* arg) {
     if (!P.state.compare_exchange_strong(expect, kRunning, std::memory_order_acq_rel)) continue;
     int64_t done = 0;
     for (int c = 0; c < P.nc; ++c) {
-      int f = kFree;  // fails once the caller has stolen this chunk (and so all later ones)
+      int f = kFree;  // fails once the caller has taken this chunk back (and so all later ones)
       if (!P.chunk[c].compare_exchange_strong(f, kHelper, std::memory_order_acq_rel)) break;
       run_tiles(P.p, chunk_begin(P, c), chunk_end(P, c), P.out.data());
       int held = kHelper;  // fails when the caller took it back: its result goes unused
