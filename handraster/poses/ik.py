@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from handraster.analysis.procrustes import rotvec_from_matrix
 from handraster.models.joints import JOINT_FINGER, NUM_JOINTS, NUM_JOINTS_MANO, from_openpose
 from handraster.models.rotations import rodrigues
 
@@ -81,7 +82,9 @@ def shortest_arc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _kabsch(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Rotations [N, 3, 3] minimising sum_k |R src_k - dst_k|^2; src [K, 3], dst [N, K, 3]."""
+    """Rotations [N, 3, 3] minimising sum_k |R src_k - dst_k|^2; src [K, 3], dst [N, K, 3].
+    Not analysis.procrustes.similarity_transform: that one centres both sets, this keeps the
+    wrist (the origin of both) fixed."""
     H = np.einsum("ki,nkj->nij", src, dst)
     U, _, Vt = np.linalg.svd(H)
     d = np.sign(np.linalg.det(np.swapaxes(Vt, 1, 2) @ np.swapaxes(U, 1, 2)))
@@ -89,12 +92,6 @@ def _kabsch(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     D[:, 0, 0] = D[:, 1, 1] = 1.0
     D[:, 2, 2] = np.where(d == 0, 1.0, d)
     return np.swapaxes(Vt, 1, 2) @ D @ np.swapaxes(U, 1, 2)
-
-
-def _axis_angle(R: np.ndarray) -> np.ndarray:
-    """Rotation matrices [N, 3, 3] -> axis-angle [N, 3] (via the quaternion: stable near 0 and pi)."""
-    from scipy.spatial.transform import Rotation
-    return Rotation.from_matrix(R).as_rotvec()
 
 
 def pose_from_joints(model, joints, order: str = "internal", betas=None) -> dict:
@@ -137,7 +134,7 @@ def pose_from_joints(model, joints, order: str = "internal", betas=None) -> dict
     if not model.flat_hand_mean and model.hands_mean is not None:
         hand_pose -= np.asarray(model.hands_mean, np.float64).reshape(45)
     # MANO rotates about the rest wrist: posed wrist = rest wrist + transl
-    out = dict(global_orient=_axis_angle(G[:, 0]).astype(np.float32), hand_pose=hand_pose.astype(np.float32),
+    out = dict(global_orient=rotvec_from_matrix(G[:, 0]).astype(np.float32), hand_pose=hand_pose.astype(np.float32),
                transl=(J[:, 0] - rest[0]).astype(np.float32))
     return {k: v[0] for k, v in out.items()} if single else out
 
