@@ -61,8 +61,8 @@ def start_method(device: str) -> str:
 
 
 class WorkerPool:
-    """W spawned processes running shard tasks. ``terminate()`` stops them at once (Ctrl-C,
-    first error); ``close()`` waits for them to exit."""
+    """W worker processes (start_method: fork or spawn) running shard tasks. ``terminate()``
+    stops them at once (Ctrl-C, first error); ``close()`` waits for them to exit."""
 
     def __init__(self, workers: int, threads_per_worker: Optional[int] = 1, start_method: str = "spawn"):
         ctx = mp.get_context(start_method)
