@@ -60,8 +60,27 @@ static ArrayView scratch_view(py::object scratch, const char* op, int64_t B, int
   return sv;
 }
 
+// The optional per-(image, triangle) draw modes (kernels/raster.h): uint8 [B, T] with values
+// 0-3. Host arrays are checked value by value (one pass); device arrays cannot be read here,
+// and there a value above 3 draws nothing.
+static ArrayView draw_mode_view(py::object mask, const char* op, int64_t B, int64_t T) {
+  ArrayView mv;
+  if (mask.is_none()) return mv;
+  mv = arg_array(mask, op, "mask", DType::u8, {B, T}, "[B, T]");
+  if (!kCudaModule) {
+    const uint8_t* m = mv.ptr<const uint8_t>();
+    for (int64_t i = 0; i < B * T; ++i)
+      if (m[i] > kDrawCW)
+        fail(op, "mask[" + std::to_string(i / T) + ", " + std::to_string(i % T) + "] = " +
+                     std::to_string(m[i]) + ": draw modes are 0 (not drawn), 1 (both sides), "
+                     "2 (counter-clockwise only) or 3 (clockwise only)");
+  }
+  return mv;
+}
+
 static void rasterize_forward(py::object pos, py::object tri, py::object ranges, py::object rast,
-                              py::object rast_db, py::object scratch, std::uintptr_t stream, py::object spans) {
+                              py::object rast_db, py::object scratch, std::uintptr_t stream, py::object spans,
+                              py::object mask) {
   const char* op = "rasterize";
   ArrayView pv = view_array(pos, op, "pos");
   if (pv.ndim() != 3 && pv.ndim() != 2)
@@ -101,12 +120,16 @@ static void rasterize_forward(py::object pos, py::object tri, py::object ranges,
     if (kCudaModule) fail(op, "'spans' (row coverage spans) is CPU only");
     spv = arg_array(spans, op, "spans", DType::i32, {B, H, 2}, "[B, H, 2]", true);
   }
+  if (!instanced && !mask.is_none())
+    fail(op, "'mask' (per-image draw modes) is only valid in instanced mode (pos [B, V, 4])");
+  const ArrayView mv = draw_mode_view(mask, op, B, T);
   check_indices(tv, 0, V, op, "tri");
   if (B == 0) return;
   RasterParams p{pv.ptr<const float>(), tv.ptr<const int32_t>(), instanced ? nullptr : rg.data(),
                  ov.ptr<float>(), dv.data ? dv.ptr<float>() : nullptr, sv.data,
                  (int)B, (int)V, (int)T, (int)H, (int)W, instanced ? 1 : 0, (int)tcap};
   p.spans = spv.data ? spv.ptr<int32_t>() : nullptr;
+  p.mask = mv.data ? mv.ptr<const uint8_t>() : nullptr;
   {
     py::gil_scoped_release nogil;
     raster_run(p, stream);
@@ -122,8 +145,7 @@ static void rasterize_depth_forward(py::object pos, py::object tri, py::object m
   const int64_t T = tv.shape[0];
   if (T > (int64_t(1) << 24))
     fail(op, "at most 2^24 triangles are supported, got " + std::to_string(T));
-  ArrayView mv;
-  if (!mask.is_none()) mv = arg_array(mask, op, "mask", DType::u8, {B, T}, "[B, T]");
+  const ArrayView mv = draw_mode_view(mask, op, B, T);
   ArrayView ov = view_array(depth, op, "depth");
   if (ov.ndim() != 3) fail(op, "output 'depth' must be [B, H, W]");
   const int64_t H = ov.shape[1], W = ov.shape[2];
@@ -150,9 +172,12 @@ void bind_raster(py::module_& m) {
         py::arg("stream") = 0);
   m.def("rasterize_forward", &rasterize_forward,
         "Rasterize clip-space triangles into caller-allocated rast [B, H, W, 4] (kernels/raster.h). "
-        "With spans (int32 [B, H, 2], CPU only) rast is written only inside each row's span.",
+        "With spans (int32 [B, H, 2], CPU only) rast is written only inside each row's span; "
+        "mask (uint8 [B, T], instanced mode) holds per-image draw modes (0 none, 1 both sides, "
+        "2 counter-clockwise only, 3 clockwise only).",
         py::arg("pos"), py::arg("tri"), py::arg("ranges"), py::arg("rast"), py::arg("rast_db"),
-        py::arg("scratch"), py::arg("stream") = 0, py::arg("spans") = py::none());
+        py::arg("scratch"), py::arg("stream") = 0, py::arg("spans") = py::none(),
+        py::arg("mask") = py::none());
   m.def("raster_scratch_bytes", &raster_scratch_bytes,
         "Device scratch bytes rasterize_forward needs (0 on the CPU module).", py::arg("B"),
         py::arg("tcap"), py::arg("H"), py::arg("W"));

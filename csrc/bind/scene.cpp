@@ -37,7 +37,8 @@ static void vertex_stage(py::object p_world, py::object extr, py::object K, py::
 
 static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr, py::object adj_face,
                            py::object sign, py::object normals, py::object vattr, py::object mat,
-                           py::object blotch, std::uintptr_t stream, py::object face_normals, int n_blotch) {
+                           py::object blotch, std::uintptr_t stream, py::object face_normals, int n_blotch,
+                           int keep_v0, int keep_v1) {
   const char* op = "vertex_normals";
   ArrayView ps = view_array(pos, op, "pos");
   ArrayView fc = view_array(faces, op, "faces");
@@ -64,6 +65,11 @@ static void vertex_normals(py::object pos, py::object faces, py::object adj_ptr,
   ArrayView fn;
   if (!face_normals.is_none()) fn = arg_array(face_normals, op, "face_normals", DType::f32, {B, F, 3}, "[B, F, 3]", true);
   if (n_blotch < 0 || n_blotch > V) n_blotch = (int)V;
+  if (keep_v0 < 0 || keep_v1 < keep_v0 || keep_v1 > V)
+    fail(op, "keep range [" + std::to_string(keep_v0) + ", " + std::to_string(keep_v1) +
+                 ") must satisfy 0 <= keep_v0 <= keep_v1 <= V = " + std::to_string(V));
+  p.keep_v0 = keep_v0;
+  p.keep_v1 = keep_v1;
   py::gil_scoped_release nogil;
   if (bl.data) {  // blotch in vectorised blocks of vertices, not inside the adjacency loop
     launch<VertexBlotchOp>(VertexBlotchOp::Params{va.ptr<const float>(), mt.ptr<const float>(), bl.ptr<float>(),
@@ -225,10 +231,11 @@ void bind_scene(py::module_& m) {
         py::arg("p_world"), py::arg("extr"), py::arg("K"), py::arg("clip_nf"), py::arg("H"), py::arg("W"),
         py::arg("p_cam"), py::arg("clip"), py::arg("stream") = 0);
   m.def("vertex_normals", &vertex_normals, "Area-weighted vertex normals and the skin blotch factor of vertices [0, n_blotch) (-1: all; 1 beyond) "
-        "(kernels/vertex_stage.h).",
+        "(kernels/vertex_stage.h); normals of vertices [keep_v0, keep_v1) ignore sign.",
         py::arg("pos"), py::arg("faces"), py::arg("adj_ptr"), py::arg("adj_face"), py::arg("sign"),
         py::arg("normals"), py::arg("vattr") = py::none(), py::arg("mat") = py::none(),
-        py::arg("blotch") = py::none(), py::arg("stream") = 0, py::arg("face_normals") = py::none(), py::arg("n_blotch") = -1);
+        py::arg("blotch") = py::none(), py::arg("stream") = 0, py::arg("face_normals") = py::none(), py::arg("n_blotch") = -1,
+        py::arg("keep_v0") = 0, py::arg("keep_v1") = 0);
   m.def("shade", &shade, "Interpolate, shade, composite (kernels/shade.h); arrays passed by name in a dict.",
         py::arg("arrays"), py::arg("H"), py::arg("W"), py::arg("stream") = 0);
   m.def("shadow_factor", &shadow_factor, "Key-light shadow-map visibility at points (kernels/shadow.h).",

@@ -214,8 +214,9 @@ inline void image_range(const RasterParams& p, int b, int* first, int* count) {
   }
 }
 
-inline bool masked_out(const RasterParams& p, int b, int t) {
-  return p.mask && !p.mask[(size_t)b * p.T + t];
+// Draw mode of triangle t in image b (kernels/raster.h: 0 none, 1 both sides, 2 / 3 culled).
+inline uint32_t draw_mode(const RasterParams& p, int b, int t) {
+  return p.mask ? p.mask[(size_t)b * p.T + t] : (uint32_t)kDrawBoth;
 }
 
 inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t, TriSetup* s) {
@@ -224,13 +225,13 @@ inline void setup_one(const RasterParams& p, int b, const VertexSnap* vs, int t,
   const float* pos = p.pos + base * 4;
   const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
   setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, p.W,
-                 p.H, s);
+                 p.H, s, draw_mode(p, b, t));
 }
 
 // setup_one for triangles first + t0 .. first + t0 + nt - 1 of image b into out[0 .. nt):
 // the same results bit for bit (the same HR_HD pieces, no contraction), but the double plane
 // math of the common case (no clipping) runs over the batch in structure-of-arrays form, so it
-// vectorises. Masked-out triangles get n = 0.
+// vectorises. Masked-out and culled triangles get n = 0 (culled ones before the double math).
 constexpr int kSetupBatch = 32;
 HR_MULTIVERSION
 void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, int t0, int nt,
@@ -245,13 +246,14 @@ void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, 
     const int t = first + t0 + k;
     TriSetup& s = out[k];
     s.n = 0;
-    if (masked_out(p, b, t)) continue;
+    const uint32_t mode = draw_mode(p, b, t);
+    if (mode == kDrawNone) continue;
     const int32_t* f = p.tri + (size_t)t * 3;
     const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
     const uint32_t any = v3[0].flags | v3[1].flags | v3[2].flags;
     if ((any & kVertexInvalid) || (v3[0].flags & v3[1].flags & v3[2].flags & kOutFrustum)) continue;
     if (any & kNeedsClip) {  // rare: the scalar path
-      setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, W, H, &s);
+      setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, W, H, &s, mode);
       continue;
     }
     // setup_triangle's integer rejects and bbox
@@ -262,7 +264,8 @@ void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, 
     bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
     bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
     if (bx0 > bx1 || by0 > by1) continue;
-    if ((int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0) == 0) continue;
+    const int64_t area = (int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0);
+    if (area == 0 || !facing_drawn(mode, area > 0)) continue;
     for (int i = 0; i < 3; ++i) { s.vx[i] = v3[i].x; s.vy[i] = v3[i].y; }
     s.bx0 = (int32_t)bx0; s.bx1 = (int32_t)bx1; s.by0 = (int32_t)by0; s.by1 = (int32_t)by1;
     s.ox = (int32_t)bx0; s.oy = (int32_t)by0;
@@ -374,7 +377,7 @@ void raster_run(const RasterParams& p, StreamHandle) {
     int first, count;
     image_range(p, b, &first, &count);
     tris[i].n = 0;
-    if (t < count && !masked_out(p, b, first + t)) setup_one(p, b, vs, first + t, &tris[i]);
+    if (t < count) setup_one(p, b, vs, first + t, &tris[i]);
   }
   const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
   const int band_h = (p.H + bands - 1) / bands;

@@ -45,13 +45,15 @@ struct RasterSetupOp {
     cuda_image_range(c, b, &first, &count);
     TriSetup& s = c.tris[i];
     s.n = 0;
-    if (t >= count || (p.mask && !p.mask[(int64_t)b * p.T + first + t])) return;
+    if (t >= count) return;
+    const uint32_t mode = p.mask ? p.mask[(int64_t)b * p.T + first + t] : (uint32_t)kDrawBoth;
+    if (mode == kDrawNone) return;
     const int32_t* f = p.tri + (int64_t)(first + t) * 3;
     const float* pos = p.pos + (p.pos_batched ? (int64_t)b * p.V * 4 : 0);
     const float* v[3] = {pos + (int64_t)f[0] * 4, pos + (int64_t)f[1] * 4, pos + (int64_t)f[2] * 4};
     const VertexSnap vs[3] = {snap_vertex(v[0], p.W, p.H), snap_vertex(v[1], p.W, p.H),
                               snap_vertex(v[2], p.W, p.H)};
-    setup_triangle(v[0], v[1], v[2], vs, p.W, p.H, &s);
+    setup_triangle(v[0], v[1], v[2], vs, p.W, p.H, &s, mode);
   }
 };
 

@@ -15,6 +15,13 @@
 // to the smaller triangle id. rast = (u, v, z/w, id + 1), all zero on background.
 // (u, v) are clamped to u, v >= 0, u + v <= 1 (coverage uses snapped vertices, barycentrics
 // the exact ones). rast_db = (du/dX, du/dY, dv/dX, dv/dY) in pixels.
+// Optional per-(image, triangle) draw mode m (RasterParams::mask; nvdiffrast has none):
+//   0 = not drawn, 1 = drawn (both sides), 2 = drawn only when counter-clockwise on screen
+//   (y up; OpenGL's default front face: back-face culling of an outward-wound mesh), 3 = only
+//   when clockwise (the same mesh mirrored). Orientation = the sign of the snapped area
+//   (X1 - X0)(Y2 - Y0) - (Y1 - Y0)(X2 - X0) of an unclipped triangle, and of det(M) above for
+//   one that needs clipping (equal to the screen orientation of every clipped piece: the
+//   pieces' vertices have w > 0 and are convex combinations of the triangle's).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -57,6 +64,12 @@ struct TriSetup {
   int32_t n;                   // clipped polygon vertex count; 0 = draws nothing
   int32_t vx[kMaxPolyVerts], vy[kMaxPolyVerts];  // snapped screen positions, 1/256 px
 };
+
+enum : uint8_t { kDrawNone = 0, kDrawBoth = 1, kDrawCCW = 2, kDrawCW = 3 };
+// Whether draw mode m (above) draws a triangle of screen orientation ccw.
+HR_HD bool facing_drawn(uint32_t m, bool ccw) {
+  return m == kDrawBoth || (m == kDrawCCW && ccw) || (m == kDrawCW && !ccw);
+}
 
 // Guard band G: snapped coordinates stay below 2^29 so edge products fit int64.
 HR_HD double raster_guard(int W, int H) {
@@ -178,10 +191,11 @@ HR_HD bool tri_planes(const double* a, const double* b, const double* c, double 
 
 // Builds s from the three clip-space vertices and their VertexSnap (snap_vertex of each).
 // Returns false (s.n = 0) when the triangle can cover no pixel: non-finite input, zero area,
-// outside the view volume.
+// outside the view volume, or culled by draw mode `mode` (kDrawBoth: never).
 HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, const VertexSnap* vs,
-                          int W, int H, TriSetup* s) {
+                          int W, int H, TriSetup* s, uint32_t mode = kDrawBoth) {
   s->n = 0;
+  if (mode == kDrawNone) return false;
   const uint32_t any = vs[0].flags | vs[1].flags | vs[2].flags;
   if ((any & kVertexInvalid) || (vs[0].flags & vs[1].flags & vs[2].flags & kOutFrustum)) return false;
   int64_t bx0, bx1, by0, by1;
@@ -199,7 +213,7 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
     bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
     if (bx0 > bx1 || by0 > by1) return false;
     const int64_t area = (int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0);
-    if (area == 0) return false;
+    if (area == 0 || !facing_drawn(mode, area > 0)) return false;
   }
   double P[3][4];
   const float* src[3] = {p0, p1, p2};
@@ -208,6 +222,7 @@ HR_HD bool setup_triangle(const float* p0, const float* p1, const float* p2, con
   double a[3], b[3], c[3];
   const double det = tri_cofactors(P, a, b, c);
   if (det == 0.0 || !finite_d(det)) return false;
+  if ((any & kNeedsClip) && !facing_drawn(mode, det > 0.0)) return false;
   int n = 3;
   if (!(any & kNeedsClip)) {
     for (int i = 0; i < 3; ++i) { s->vx[i] = vs[i].x; s->vy[i] = vs[i].y; }
@@ -362,7 +377,7 @@ struct RasterParams {
   // Depth-only mode (rast == rast_db == nullptr): the nearest z/w per pixel, +inf where no
   // triangle covers it - the z channel of rast wherever its id is set, bit for bit.
   float* depth = nullptr;            // [B, H, W] out, or nullptr
-  const uint8_t* mask = nullptr;     // [B, T] instanced mode: nonzero = draw the triangle; or nullptr
+  const uint8_t* mask = nullptr;     // [B, T] instanced mode: draw mode per triangle (0-3, above); or nullptr
   // CPU only (the scene renderer): per rast row, the column span [x0, x1] that may hold
   // coverage (x0 > x1: none); rast (and rast_db) are then written inside the spans only and
   // hold stale values elsewhere, so a reader skips the ~90 % of a hand image that is empty.

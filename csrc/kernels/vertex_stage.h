@@ -8,7 +8,8 @@
 //              z )                                          (NDC y up, row 0 at the bottom)
 // VertexNormalOp, one item per (b, v): the area-weighted sum of the normals of the faces
 // around v (CSR adjacency; FaceNormalOp's when given), normalised, times sign_b (-1 for
-// mirrored hands whose faces keep the right hand's winding); and, when asked, the skin blotch
+// mirrored hands whose faces keep the right hand's winding) except for v in [keep_v0,
+// keep_v1) (the random occluders: placed in the world, never mirrored); and, when asked, the skin blotch
 // factor of shade.h per vertex (the bind computes it with VertexBlotchOp),
 //   blotch = 1 + amp_b (2 fbm(rest_v * freq_b, seed_b) - 1)
 // (blotches span centimetres, so vertices sample them finely enough and the shader only
@@ -136,6 +137,7 @@ struct VertexNormalOp {
     int B, V;
     const float* fnrm = nullptr;  // [B, F, 3] FaceNormalOp's output, or nullptr (computed here)
     int F = 0;
+    int keep_v0 = 0, keep_v1 = 0;  // vertices [keep_v0, keep_v1) ignore sign (never mirrored)
   };
   static constexpr int64_t kCost = 120;
 
@@ -152,7 +154,7 @@ struct VertexNormalOp {
         acc = acc + FaceNormalOp::face_cross(P, p.faces + p.adj_face[k] * 3);
     }
     vec3 n = normalize(acc);
-    if (p.sign) n = n * p.sign[b];
+    if (p.sign && (v < p.keep_v0 || v >= p.keep_v1)) n = n * p.sign[b];
     store3(p.normals + i * 3, n);
     if (p.blotch) {
       const float* m = p.mat + b * kMatParams;

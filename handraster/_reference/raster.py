@@ -41,9 +41,17 @@ def _centre_range(a: int, b: int) -> tuple[int, int]:
     return -((SUB // 2 - a) // SUB), (b - SUB // 2) // SUB
 
 
-def setup(P: np.ndarray, W: int, H: int):
+def facing_drawn(mode: int, ccw: bool) -> bool:
+    """Draw mode (0 none, 1 both sides, 2 counter-clockwise only, 3 clockwise only) test."""
+    return mode == 1 or (mode == 2 and ccw) or (mode == 3 and not ccw)
+
+
+def setup(P: np.ndarray, W: int, H: int, mode: int = 1):
     """Snapped clipped polygon [(X, Y)], pixel bbox and float32 depth plane of one triangle
-    (P: float32 [3, 4] clip space), or None when it can cover nothing."""
+    (P: float32 [3, 4] clip space), or None when it can cover nothing or its draw mode
+    culls it (orientation: the snapped area's sign, or det's when it needs clipping)."""
+    if mode == 0:
+        return None
     P = [tuple(float(c) for c in p) for p in P]
     if not all(np.isfinite(c) for p in P for c in p):
         return None
@@ -61,6 +69,7 @@ def setup(P: np.ndarray, W: int, H: int):
     if det == 0.0 or not np.isfinite(det):
         return None
     g = _guard(W, H)
+    needs_clip = any(_plane(v, k, g) < 0.0 for v in P for k in range(6)) or any(not v[3] > 0.0 for v in P)
     poly = list(P)
     for k in range(6):
         if any(_plane(v, k, g) < 0.0 for v in poly):
@@ -76,6 +85,17 @@ def setup(P: np.ndarray, W: int, H: int):
         if not (np.isfinite(X) and np.isfinite(Y)):
             return None
         verts.append((int(X), int(Y)))
+    if mode != 1:
+        if needs_clip:
+            ccw = det > 0.0
+        else:
+            (X0, Y0), (X1, Y1), (X2, Y2) = verts
+            area = (X1 - X0) * (Y2 - Y0) - (Y1 - Y0) * (X2 - X0)
+            if area == 0:
+                return None
+            ccw = area > 0
+        if not facing_drawn(mode, ccw):
+            return None
     xs, ys = [v[0] for v in verts], [v[1] for v in verts]
     bx0, bx1 = _centre_range(min(xs), max(xs))
     by0, by1 = _centre_range(min(ys), max(ys))
@@ -120,8 +140,9 @@ def _fan_coverage(X, Y, bbox):
     return inside
 
 
-def rasterize(pos: np.ndarray, tri: np.ndarray, resolution, ranges=None):
-    """(rast, rast_db) float32 [B, H, W, 4] for float32 pos [B, V, 4] (or [V, 4] + ranges)."""
+def rasterize(pos: np.ndarray, tri: np.ndarray, resolution, ranges=None, mask=None):
+    """(rast, rast_db) float32 [B, H, W, 4] for float32 pos [B, V, 4] (or [V, 4] + ranges);
+    mask: optional uint8 [B, T] draw modes (instanced mode)."""
     H, W = resolution
     pos, tri = np.asarray(pos, np.float32), np.asarray(tri, np.int64)
     if ranges is None:
@@ -135,7 +156,7 @@ def rasterize(pos: np.ndarray, tri: np.ndarray, resolution, ranges=None):
         zbuf = np.full((H, W), np.inf, np.float32)
         ibuf = np.zeros((H, W), np.int64)
         for t in range(first, first + count):
-            s = setup(P[tri[t]], W, H)
+            s = setup(P[tri[t]], W, H, 1 if mask is None else int(mask[b, t]))
             if s is None:
                 continue
             verts, (bx0, by0, bx1, by1), (zx, zy, zc) = s

@@ -43,7 +43,8 @@ def vertex_blotch(vattr, mat, n_blotch=None):
     return out
 
 
-def vertex_normals(pos, faces, sign=None):
+def vertex_normals(pos, faces, sign=None, keep=(0, 0)):
+    """Area-weighted unit vertex normals [B, V, 3], times sign[b] except vertices keep[0]..keep[1]-1."""
     B, V, _ = pos.shape
     out = np.zeros((B, V, 3))
     for b in range(B):
@@ -57,7 +58,9 @@ def vertex_normals(pos, faces, sign=None):
             ln = np.linalg.norm(acc[v])
             out[b, v] = acc[v] / ln if ln > 0 else acc[v]
         if sign is not None:
-            out[b] *= sign[b]
+            s = np.full(V, float(sign[b]))
+            s[keep[0]:keep[1]] = 1.0
+            out[b] *= s[:, None]
     return out
 
 

@@ -14,7 +14,7 @@ from handraster.raster._common import contiguous, pick_backend, pooled_empty, sp
 
 
 def rasterize(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-    """``rasterize([glctx,] pos, tri, resolution, ranges=None, grad_db=True, backend=None)``.
+    """``rasterize([glctx,] pos, tri, resolution, ranges=None, grad_db=True, backend=None, mask=None)``.
 
     Args:
         glctx: optional, as in nvdiffrast (a ``RasterizeContext``, an nvdiffrast context or None).
@@ -25,6 +25,11 @@ def rasterize(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
             host array.
         grad_db: also return rast_db (else an empty [B, H, W, 0] array).
         backend: "native" (default) or "nvdiffrast" (torch CUDA tensors only).
+        mask: instanced mode only, not in nvdiffrast: uint8 (or bool) [B, T] draw mode of
+            each triangle in each image, same device as pos: 0 not drawn, 1 drawn, 2 drawn
+            only where counter-clockwise on screen (y up; back-face culling of an
+            outward-wound mesh), 3 only where clockwise (the mirrored mesh). Orientation rule:
+            csrc/kernels/raster.h.
 
     Returns:
         rast: float32 [B, H, W, 4] = (u, v, z/w, triangle_id + 1), zero on background; row 0
@@ -48,9 +53,20 @@ def _resolution(resolution: Sequence[int]) -> tuple[int, int]:
     return h, w
 
 
+def _draw_modes(mask: Any) -> Any:
+    """A draw-mode mask for the native op: contiguous uint8 (bool reinterpreted: 0 / 1)."""
+    mask = contiguous(mask)
+    if _native.is_torch(mask):
+        import torch
+        return mask.view(torch.uint8) if mask.dtype == torch.bool else mask
+    return mask.view(np.uint8) if mask.dtype == np.bool_ else mask  # numpy or cupy: free
+
+
 def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges: Any = None,
-               grad_db: bool = True, backend: str | None = None) -> tuple[Any, Any]:
+               grad_db: bool = True, backend: str | None = None, mask: Any = None) -> tuple[Any, Any]:
     if pick_backend("rasterize", backend, glctx, pos, tri) == "nvdiffrast":
+        if mask is not None:
+            raise ValueError("handraster.rasterize: 'mask' (draw modes) is not available with backend='nvdiffrast'")
         from handraster.raster import _nvdiffrast
         ctx = _nvdiffrast.context(glctx, pos.device)
         return _nvdiffrast.module().rasterize(ctx, pos, tri, resolution, ranges=ranges, grad_db=grad_db)
@@ -75,23 +91,27 @@ def _rasterize(glctx: Any, pos: Any, tri: Any, resolution: Sequence[int], ranges
     mod.rasterize_forward(_native.for_native(pos), _native.for_native(tri), ranges,
                           _native.for_native(rast),
                           _native.for_native(rast_db) if grad_db else None,
-                          _native.for_native(scratch), _native.stream_of(pos))
+                          _native.for_native(scratch), _native.stream_of(pos), None,
+                          _native.for_native(_draw_modes(mask)) if mask is not None else None)
     return rast, rast_db
 
 
-def rasterize_spans(pos: np.ndarray, tri: np.ndarray, resolution: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def rasterize_spans(pos: np.ndarray, tri: np.ndarray, resolution: Sequence[int],
+                    mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """CPU rasterize for the scene renderer: (rast float32 [B, H, W, 4], spans int32 [B, H, 2]).
     spans[b, y] = [x0, x1] is the column range of rast row y (row 0 at the bottom) that may be
     covered (x0 > x1: none). rast is exact inside the spans and NOT written outside them (stale
     memory): the renderer's shade op reads the spans only, so the rasterizer skips clearing
     and the shader skips reading the ~90 % of a hand image that is empty. pos float32 numpy
-    [B, V, 4] (instanced mode), tri int32 [T, 3]."""
+    [B, V, 4] (instanced mode), tri int32 [T, 3], mask optional uint8 [B, T] draw modes (as
+    rasterize's: 0 none, 1 both sides, 2 counter-clockwise only, 3 clockwise only)."""
     h, w = _resolution(resolution)
     pos, tri = np.ascontiguousarray(pos, np.float32), np.ascontiguousarray(tri, np.int32)
     B = int(pos.shape[0])
     rast = pooled_empty((B, h, w, 4), like=pos)
     spans = np.empty((B, h, 2), np.int32)
-    _native.native("cpu").rasterize_forward(pos, tri, None, rast, None, None, 0, spans)
+    _native.native("cpu").rasterize_forward(pos, tri, None, rast, None, None, 0, spans,
+                                            None if mask is None else _draw_modes(mask))
     return rast, spans
 
 
@@ -105,7 +125,8 @@ def rasterize_depth(pos: Any, tri: Any, resolution: Sequence[int], mask: Any = N
         pos: float32 clip-space positions [B, V, 4] (instanced mode).
         tri: int32 [T, 3] vertex indices.
         resolution: (height, width); row 0 of the output is the bottom, as rast.
-        mask: optional bool or uint8 [B, T]: draw triangle t in image b only where set.
+        mask: optional bool or uint8 [B, T] draw modes, as rasterize's (bool: draw triangle t
+            in image b only where set).
     """
     h, w = _resolution(resolution)
     pos, tri = contiguous(pos), contiguous(tri)
@@ -113,12 +134,7 @@ def rasterize_depth(pos: Any, tri: Any, resolution: Sequence[int], mask: Any = N
         raise ValueError(f"handraster.rasterize_depth: argument 'pos' must be [B, V, 4], got shape "
                          f"{tuple(getattr(pos, 'shape', ()))}")
     if mask is not None:
-        mask = contiguous(mask)
-        if _native.is_torch(mask):
-            import torch
-            mask = mask.view(torch.uint8) if mask.dtype == torch.bool else mask
-        elif mask.dtype == np.bool_:  # numpy or cupy: a free reinterpretation
-            mask = mask.view(np.uint8)
+        mask = _draw_modes(mask)
     B = int(pos.shape[0])
     mod = _native.module_for(pos)
     depth = pooled_empty((B, h, w), like=pos)

@@ -80,6 +80,20 @@ class SceneMesh:
         self.vattr = np.ascontiguousarray(np.concatenate([attr, oattr]), np.float32)
         self.vlabel = np.concatenate([labels, np.full(len(ov), 8, np.uint8)])
         self.faces = np.ascontiguousarray(np.concatenate([model.faces, of + self.n_hand]), np.int32)
+        # Back-face culling (the rasterizer's draw modes, kernels/raster.h) per face group:
+        # group 0 the hand (+ forearm), 1 + k object k, each a contiguous run of faces. A group
+        # is culled when its mesh is wound outward consistently; objects must also be closed
+        # (an open cup shows its inside), the hand may be open (MANO's wrist: culling shows
+        # the background through the hole instead of the hand's inside). Half of the faces face
+        # away from the camera, so about half are then set up and drawn no more.
+        from handraster.scene.meshes import outward_oriented
+        self.cull = np.array([outward_oriented(model.v_template, model.faces, allow_boundary=True)]
+                             + [outward_oriented(m.vertices, m.faces)
+                                for m in self.object_meshes + self.grasp_meshes], bool)
+        self.group_faces = np.concatenate([[len(model.faces)], fr[:, 1]]).astype(np.int64)
+        # the random occluders' vertices: placed in the world, never mirrored with a left hand
+        end = int(vr[self.n_objects - 1].sum()) if self.n_objects else 0
+        self.occluder_vertices = (self.n_hand, self.n_hand + end)
         self.adj_ptr, self.adj_face = vertex_face_adjacency(self.faces, len(self.vlabel))
         # shadow casters (shadows.py): per face, its mean forearm coordinate and its occluder kind
         fa = self.vattr[self.faces, 6]
@@ -145,6 +159,23 @@ class SceneMesh:
             if m:
                 v[:, 0] *= -1
             out[b, nh + s: nh + s + cnt] = v
+
+    def draw_modes(self, right: np.ndarray, obj: dict) -> np.ndarray:
+        """uint8 [B, T]: the rasterizer's draw mode of every face in every sample
+        (kernels/raster.h): front faces only (counter-clockwise; clockwise for a mirrored left
+        hand) of the hand and of the sample's object (GraspXL objects mirror with a left hand,
+        occluders never), both sides of a group self.cull leaves two-sided, nothing of the
+        objects absent from the sample. right bool [B]; obj the scenes' object row tree."""
+        right = np.asarray(right, bool)
+        B = len(right)
+        m = np.zeros((B, len(self.group_faces)), np.uint8)
+        m[:, 0] = np.where(right, 2, 3) if self.cull[0] else 1
+        rows = np.flatnonzero(obj["present"])
+        if len(rows):
+            kind = np.asarray(obj["kind"], np.int64)[rows]
+            mirror = np.asarray(obj.get("grasp_mirror", np.zeros(B, bool)), bool)[rows]
+            m[rows, 1 + kind] = np.where(self.cull[1 + kind], np.where(mirror, 3, 2), 1)
+        return np.repeat(m, self.group_faces, axis=1)
 
     def shadow_casters(self, obj: dict, cut):
         """(faces bool [B, T], vertices bool [B, V]) that cast shadows in each sample: the hand,

@@ -167,6 +167,32 @@ def superset(meshes: list[Mesh]):
             np.stack([v0, nv], 1).astype(np.int32), np.stack([f0, nf], 1).astype(np.int32))
 
 
+def outward_oriented(vertices, faces, allow_boundary: bool = False) -> bool:
+    """Whether a mesh's faces are wound consistently and outward (counter-clockwise seen from
+    outside), so that only its back faces face away from any outside viewer and a renderer may
+    cull them (kernels/raster.h draw modes). Vertices are welded by position (1e-6) first, so
+    seam duplicates do not open the surface. True iff every directed edge occurs at most once,
+    no edge has more than two faces, the signed volume about the centroid is positive and
+    (unless allow_boundary) every edge has exactly two faces (closed). vertices float [N, 3],
+    faces int [M, 3]."""
+    v = np.asarray(vertices, np.float64).reshape(-1, 3)
+    f = np.asarray(faces, np.int64).reshape(-1, 3)
+    if not len(f) or not np.isfinite(v).all():
+        return False
+    u, inv = np.unique(np.round(v, 6), axis=0, return_inverse=True)
+    f = inv.reshape(-1)[f]
+    e = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    e = e[e[:, 0] != e[:, 1]]
+    if len(np.unique(e, axis=0)) != len(e):  # a directed edge twice: inconsistent winding
+        return False
+    _, uses = np.unique(np.sort(e, 1), axis=0, return_counts=True)
+    if (uses > 2).any() or (not allow_boundary and (uses != 2).any()):
+        return False
+    c = u.mean(0)
+    a, b, d = u[f[:, 0]] - c, u[f[:, 1]] - c, u[f[:, 2]] - c
+    return bool(np.einsum("ij,ij->i", a, np.cross(b, d)).sum() > 0)
+
+
 def spherical_uvs(vertices) -> np.ndarray:
     """UVs from the direction of each (centred) vertex: u = atan2(x, -z)/(2 pi) + 0.5,
     v = 1 - acos(y/|p|)/pi (v up). Used when a loaded mesh has none (seams not split)."""

@@ -115,14 +115,16 @@ class Renderer:
         vblotch = np.empty((B, V), np.float32)
         fnrm = np.empty((B, len(mesh.faces), 3), np.float32)  # scratch: each face's normal once
         mod.vertex_normals(p_cam, mesh.faces, mesh.adj_ptr, mesh.adj_face, flip, nrm,
-                           mesh.vattr, arrays["mat"], vblotch, face_normals=fnrm, n_blotch=mesh.n_hand)
+                           mesh.vattr, arrays["mat"], vblotch, face_normals=fnrm, n_blotch=mesh.n_hand,
+                           keep_v0=mesh.occluder_vertices[0], keep_v1=mesh.occluder_vertices[1])
+        draw = mesh.draw_modes(right, sc["object"])  # back faces and absent objects not drawn
         if cfg.antialias:  # the antialias pass reads the whole rast
             from handraster.raster import rasterize
-            rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False)
+            rast, _ = rasterize(None, clip, mesh.faces, (H, W), grad_db=False, mask=draw)
             spans = None
         else:  # rast written and read only within each row's coverage span
             from handraster.raster.rasterize import rasterize_spans
-            rast, spans = rasterize_spans(clip, mesh.faces, (H, W))
+            rast, spans = rasterize_spans(clip, mesh.faces, (H, W), mask=draw)
         rgb = np.empty((B, H, W, 3), np.uint8)
         depth = np.empty((B, H, W), np.float32)
         mask = np.empty((B, H, W), np.uint8)
