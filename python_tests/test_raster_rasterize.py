@@ -264,3 +264,25 @@ def test_rasterize_depth_bad_input_is_a_clear_error():
         rasterize_depth(pos, tri, (8, 8), mask=np.ones((2, 4), bool))
     with pytest.raises(ValueError, match="rasterize_depth.*'tri'"):
         rasterize_depth(pos, tri + 10, (8, 8))
+
+
+def test_adversarial_vertices_match_reference():
+    # the vectorised vertex snapping (cpu/raster.cpp) against the twin on the values where its
+    # per-lane selects matter: w = 0 or -0, w < 0, beyond the guard band, inf and nan, exactly
+    # on frustum planes, mixed into ordinary vertices (chunks of 64 hold all kinds)
+    rng = np.random.default_rng(4)
+    V = 150
+    w = rng.uniform(0.5, 2.0, V)
+    pos = np.concatenate([rng.uniform(-1.1, 1.1, (V, 3)) * w[:, None], w[:, None]], 1)
+    odd = rng.choice(V, 60, replace=False)
+    special = [(0, 0, 0, 0), (0.1, 0.2, 0.3, -0.0), (0.5, -0.5, 0.2, -1.0), (4e5, 0.0, 0.1, 0.5),
+               (0.0, -3e5, 0.1, 0.5), (np.inf, 0, 0, 1), (0, np.nan, 0, 1), (1.0, 1.0, 1.0, 1.0),
+               (-1.0, 0.2, -1.0, 1.0), (0.3, 0.3, 0.999, 1.0)]
+    for k, i in enumerate(odd):
+        pos[i] = special[k % len(special)]
+    pos = pos.astype(np.float32)[None]
+    tri = rng.integers(0, V, (200, 3)).astype(np.int32)
+    rast, db = dr.rasterize(pos, tri, (20, 24))
+    rr, rdb = ref.rasterize(pos, tri, (20, 24))
+    _compare(rast, db, rr, rdb)
+    assert (rast[..., 3] > 0).mean() > 0.3
