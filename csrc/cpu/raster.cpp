@@ -28,6 +28,21 @@
 namespace hr {
 namespace {
 
+// What resolve needs of a triangle (resolve_pixel's fields of TriSetup): 44 bytes instead of
+// TriSetup's 148, written only for the triangles that were drawn, so an image's table of them
+// stays small next to the depth and id buffers in L2.
+struct TriPlanes {
+  float qx[3], qy[3], qc[3];
+  int32_t ox, oy;
+};
+inline TriPlanes planes_of(const TriSetup& s) {
+  TriPlanes r;
+  for (int i = 0; i < 3; ++i) { r.qx[i] = s.qx[i]; r.qy[i] = s.qy[i]; r.qc[i] = s.qc[i]; }
+  r.ox = s.ox;
+  r.oy = s.oy;
+  return r;
+}
+
 // Band buffers are kept clean between tasks: draw records the x range it touched in each
 // row, and resolve resets exactly that range, so an image costs time in proportion to what
 // it covers rather than to its size.
@@ -35,7 +50,7 @@ struct Scratch {
   std::vector<float> z;        // depth buffer of the task's rows (+inf = empty)
   std::vector<int32_t> id;     // triangle id + 1 of the nearest fragment, 0 = background
   std::vector<int32_t> x0, x1; // per row: touched x range [x0, x1], empty when x0 > x1
-  std::vector<TriSetup> tris;  // per-image triangle setups (image mode)
+  std::vector<TriPlanes> planes;  // per-image resolve planes of the drawn triangles (image mode)
   int W = 0;
 };
 
@@ -163,10 +178,10 @@ void draw_depth(const TriSetup& s, int W, int H, int y0, int y1, float* zb) {
   draw_body<true>(s, 0, W, H, y0, y1, zb, nullptr, nullptr, nullptr);
 }
 
-// Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] is the setup
-// of triangle id.
+// Writes rast (and rast_db) rows [y0, y1) from a band buffer. tris[id - first] holds the
+// planes of triangle id.
 HR_MULTIVERSION
-void resolve_rows(const RasterParams& p, int b, const TriSetup* tris, int first, int y0, int y1,
+void resolve_rows(const RasterParams& p, int b, const TriPlanes* tris, int first, int y0, int y1,
                   float* zb, int32_t* ib, int32_t* rx0, int32_t* rx1) {
   const int W = p.W;
   for (int py = y0; py < y1; ++py) {
@@ -367,19 +382,21 @@ void render_image(const RasterParams& p, const VertexSnap* vs, int b) {
   Scratch& sc = thread_scratch();
   int first, count;
   image_range(p, b, &first, &count);
-  sc.tris.resize(std::max(count, 1));
+  sc.planes.resize(std::max(count, 1));  // entries of undrawn triangles stay unwritten, unread
   prepare_band(sc, p.H, p.W);
+  TriSetup batch[kSetupBatch];  // the full setups live only while their batch is drawn
   for (int t0 = 0; t0 < count; t0 += kSetupBatch) {
     const int nt = std::min(kSetupBatch, count - t0);
-    setup_batch(p, b, vs, first, t0, nt, sc.tris.data() + t0);
-    for (int t = t0; t < t0 + nt; ++t) {
-      const TriSetup& s = sc.tris[t];
-      if (s.n)
-        draw_triangle(s, first + t + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
-                      sc.x1.data());
+    setup_batch(p, b, vs, first, t0, nt, batch);
+    for (int k = 0; k < nt; ++k) {
+      const TriSetup& s = batch[k];
+      if (!s.n) continue;
+      draw_triangle(s, first + t0 + k + 1, p.W, p.H, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+                    sc.x1.data());
+      sc.planes[t0 + k] = planes_of(s);
     }
   }
-  resolve_rows(p, b, sc.tris.data(), first, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
+  resolve_rows(p, b, sc.planes.data(), first, 0, p.H, sc.z.data(), sc.id.data(), sc.x0.data(),
                sc.x1.data());
 }
 
@@ -418,6 +435,12 @@ void raster_run(const RasterParams& p, StreamHandle) {
     tris[i].n = 0;
     if (t < count) setup_one(p, b, vs, first + t, &tris[i]);
   }
+  std::vector<TriPlanes> planes(p.depth ? 0 : tris.size());
+  if (!p.depth) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < ntri; ++i)
+      if (tris[i].n) planes[i] = planes_of(tris[i]);
+  }
   const int bands = std::max(1, std::min(p.H, (4 * nthreads + p.B - 1) / p.B));
   const int band_h = (p.H + bands - 1) / bands;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -441,7 +464,8 @@ void raster_run(const RasterParams& p, StreamHandle) {
       if (ts[t].n && ts[t].by1 >= y0 && ts[t].by0 < y1)
         draw_triangle(ts[t], first + t + 1, p.W, p.H, y0, y1, sc.z.data(), sc.id.data(),
                       sc.x0.data(), sc.x1.data());
-    resolve_rows(p, b, ts, first, y0, y1, sc.z.data(), sc.id.data(), sc.x0.data(), sc.x1.data());
+    resolve_rows(p, b, planes.data() + (size_t)b * p.tcap, first, y0, y1, sc.z.data(), sc.id.data(),
+                 sc.x0.data(), sc.x1.data());
   }
 }
 

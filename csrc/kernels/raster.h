@@ -336,9 +336,10 @@ HR_HD float pixel_depth(const TriSetup& s, int px, int py) {
   return zrow + s.zx * (float)(px - s.ox);
 }
 
-// rast (and rast_db) of one covered pixel. id1 = triangle id + 1 as float.
-HR_HD void resolve_pixel(const TriSetup& s, int px, int py, float z, float id1, float* out,
-                         float* db) {
+// rast (and rast_db) of one covered pixel. id1 = triangle id + 1 as float. Setup: TriSetup, or
+// any struct with its qx, qy, qc, ox, oy (the CPU keeps only those per triangle for resolve).
+template <class Setup>
+HR_HD void resolve_pixel(const Setup& s, int px, int py, float z, float id1, float* out, float* db) {
   const float fx = (float)(px - s.ox), fy = (float)(py - s.oy);
   float q[3];
   for (int i = 0; i < 3; ++i) q[i] = s.qc[i] + s.qx[i] * fx + s.qy[i] * fy;
