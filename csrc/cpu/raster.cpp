@@ -254,7 +254,7 @@ void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, 
   const size_t base = p.pos_batched ? (size_t)b * p.V : 0;
   const float* pos = p.pos + base * 4;
   const int W = p.W, H = p.H;
-  int idx[kSetupBatch];
+  int idx[kSetupBatch];  // slot nf <= k < kSetupBatch: a dropped triangle's writes are overwritten
   double P[12][kSetupBatch], ox[kSetupBatch], oy[kSetupBatch];
   int nf = 0;
   for (int k = 0; k < nt; ++k) {
@@ -262,32 +262,36 @@ void setup_batch(const RasterParams& p, int b, const VertexSnap* vs, int first, 
     TriSetup& s = out[k];
     s.n = 0;
     const uint32_t mode = draw_mode(p, b, t);
-    if (mode == kDrawNone) continue;
     const int32_t* f = p.tri + (size_t)t * 3;
     const VertexSnap v3[3] = {vs[base + f[0]], vs[base + f[1]], vs[base + f[2]]};
     const uint32_t any = v3[0].flags | v3[1].flags | v3[2].flags;
-    if ((any & kVertexInvalid) || (v3[0].flags & v3[1].flags & v3[2].flags & kOutFrustum)) continue;
-    if (any & kNeedsClip) {  // rare: the scalar path
+    const bool dropped = (mode == kDrawNone) | ((any & kVertexInvalid) != 0) |
+                         ((v3[0].flags & v3[1].flags & v3[2].flags & kOutFrustum) != 0);
+    if ((any & kNeedsClip) && !dropped) {  // rare: the scalar path
       setup_triangle(pos + (size_t)f[0] * 4, pos + (size_t)f[1] * 4, pos + (size_t)f[2] * 4, v3, W, H, &s, mode);
       continue;
     }
-    // setup_triangle's integer rejects and bbox
+    // setup_triangle's integer rejects, bbox and facing test, without branches: whether a
+    // triangle is kept (back faces, empty bboxes) is data-dependent and badly predicted, so
+    // every triangle is written to slot nf and only the kept ones advance it
     const int32_t X0 = v3[0].x, X1 = v3[1].x, X2 = v3[2].x, Y0 = v3[0].y, Y1 = v3[1].y, Y2 = v3[2].y;
     int64_t bx0, bx1, by0, by1;
     centre_range(std::min(X0, std::min(X1, X2)), std::max(X0, std::max(X1, X2)), &bx0, &bx1);
     centre_range(std::min(Y0, std::min(Y1, Y2)), std::max(Y0, std::max(Y1, Y2)), &by0, &by1);
     bx0 = bx0 < 0 ? 0 : bx0; by0 = by0 < 0 ? 0 : by0;
     bx1 = bx1 > W - 1 ? W - 1 : bx1; by1 = by1 > H - 1 ? H - 1 : by1;
-    if (bx0 > bx1 || by0 > by1) continue;
     const int64_t area = (int64_t)(X1 - X0) * (Y2 - Y0) - (int64_t)(Y1 - Y0) * (X2 - X0);
-    if (area == 0 || !facing_drawn(mode, area > 0)) continue;
+    const bool ccw = area > 0;
+    const bool facing = (mode == kDrawBoth) | ((mode == kDrawCCW) & ccw) | ((mode == kDrawCW) & !ccw);
+    const bool keep = !dropped & !(any & kNeedsClip) & (bx0 <= bx1) & (by0 <= by1) & (area != 0) & facing;
     for (int i = 0; i < 3; ++i) { s.vx[i] = v3[i].x; s.vy[i] = v3[i].y; }
     s.bx0 = (int32_t)bx0; s.bx1 = (int32_t)bx1; s.by0 = (int32_t)by0; s.by1 = (int32_t)by1;
     s.ox = (int32_t)bx0; s.oy = (int32_t)by0;
     for (int i = 0; i < 3; ++i)
       for (int c = 0; c < 4; ++c) P[i * 4 + c][nf] = (double)pos[(size_t)f[i] * 4 + c];
     ox[nf] = (double)bx0; oy[nf] = (double)by0;
-    idx[nf++] = k;
+    idx[nf] = k;
+    nf += keep;
   }
   float pl[12][kSetupBatch];
   bool ok[kSetupBatch];
