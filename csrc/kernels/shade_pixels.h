@@ -233,6 +233,10 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
   const float* VA = p.vattr + kVPalm;  // palm, crease, nail, forearm: 4 consecutive attributes
   static_assert(kVCrease == kVPalm + 1 && kVNail == kVPalm + 2 && kVForearm == kVPalm + 3, "vattr layout");
   ShadeChunk c;
+  // pixel 0's interpolated values, for the padding lanes: copied from these locals, not from
+  // c.px[0] etc. (loads of lane 0 there let GCC's PRE put control flow into chunk_albedo's
+  // loops, which then no longer vectorise)
+  struct { float px, py, pz, nx, ny, nz, blotch, palm, crease, nail; } first{};
   int col = x0;
   const int end = x1 + 1;
   while (col < end) {
@@ -266,8 +270,10 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
       c.w0[n] = w0; c.w1[n] = w1; c.w2[n] = w2; c.fore[n] = fore;
       c.px[n] = P[0]; c.py[n] = P[1]; c.pz[n] = P[2];
       c.nx[n] = N[0]; c.ny[n] = N[1]; c.nz[n] = N[2];
-      c.blotch[n] = w0 * Bl[i0] + w1 * Bl[i1] + w2 * Bl[i2];
+      const float blotch = w0 * Bl[i0] + w1 * Bl[i1] + w2 * Bl[i2];
+      c.blotch[n] = blotch;
       c.palm[n] = A[0]; c.crease[n] = A[1]; c.nail[n] = A[2];
+      if (n == 0) first = {P[0], P[1], P[2], N[0], N[1], N[2], blotch, A[0], A[1], A[2]};
       ++n;
     }
     if (n == 0) break;  // only when col reached the end of the span
@@ -279,9 +285,9 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
     for (int j = n; j < c.nv; ++j) {
       c.col[j] = c.col[0]; c.tri[j] = c.tri[0]; c.f0[j] = c.f0[0]; c.f1[j] = c.f1[0]; c.f2[j] = c.f2[0];
       c.label[j] = c.label[0]; c.w0[j] = c.w0[0]; c.w1[j] = c.w1[0]; c.w2[j] = c.w2[0]; c.fore[j] = c.fore[0];
-      c.px[j] = c.px[0]; c.py[j] = c.py[0]; c.pz[j] = c.pz[0]; c.nx[j] = c.nx[0]; c.ny[j] = c.ny[0];
-      c.nz[j] = c.nz[0]; c.blotch[j] = c.blotch[0]; c.palm[j] = c.palm[0]; c.crease[j] = c.crease[0];
-      c.nail[j] = c.nail[0];
+      c.px[j] = first.px; c.py[j] = first.py; c.pz[j] = first.pz; c.nx[j] = first.nx; c.ny[j] = first.ny;
+      c.nz[j] = first.nz; c.blotch[j] = first.blotch; c.palm[j] = first.palm; c.crease[j] = first.crease;
+      c.nail[j] = first.nail;
     }
     chunk_normalize(c);
     chunk_albedo<Op>(p, b, m, c);
