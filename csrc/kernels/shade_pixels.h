@@ -7,7 +7,8 @@
 //   2. interpolate (vectorised, gathers): position, normal, blotch, palm / crease / nail.
 //   3. albedo (vectorised): skin base for every pixel; the rare paths are scalar fix-ups over
 //      the pixels that need them: the skin texture (between base and crease terms) and the
-//      sleeve / object pattern (sinf, floorf, fbm) for non-skin pixels.
+//      sleeve / object pattern coordinates for non-skin pixels; the pattern itself (stripes,
+//      checks, fbm noise) is a vectorised loop over the chunk (chunk_pattern).
 //   4. lights: lights outside, pixels inside (vectorised, one loop per light type, so the type
 //      branch is uniform); the key light's shadow-map visibility is a scalar pre-pass when a
 //      shadow map is bound (vis == 1 leaves E untouched, as in the scalar path).
@@ -44,7 +45,7 @@ struct ShadeChunk {  // structure of arrays, one entry per covered pixel
   int col[K], tri[K], f0[K], f1[K], f2[K], label[K], kr[K], kg[K], kb[K];
   float w0[K], w1[K], w2[K], fore[K], skin[K];
   float px[K], py[K], pz[K], nx[K], ny[K], nz[K], vx[K], vy[K], vz[K];
-  float blotch[K], palm[K], crease[K], nail[K], pw[K];
+  float blotch[K], palm[K], crease[K], nail[K], pw[K], ps[K], pt[K], qr[K], qg[K], qb[K];
   float ar[K], ag[K], ab[K], rough[K], specw[K], f0s[K], vis[K];
   float dr[K], dg[K], db[K], sr[K], sg[K], sb[K];
 };
@@ -67,6 +68,41 @@ HR_HD void chunk_normalize(ShadeChunk& c) {
   for (int j = 0; j < n; ++j) {
     const vec3 nn = normalize(vec3{c.nx[j], c.ny[j], c.nz[j]});
     c.nx[j] = nn.x; c.ny[j] = nn.y; c.nz[j] = nn.z;
+  }
+}
+
+// Stage 3b: sleeve / object albedo (pattern_albedo's terms, vectorised over all lanes), merged
+// into the lanes that are not skin. kNoise: whether pattern 3 (fbm noise) is evaluated at all.
+// Two loops: with the merge in the first, GCC 12 does not vectorise it ("no vectype").
+template <bool kNoise>
+HR_HD void chunk_pattern(const float* m, ShadeChunk& c) {
+  const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
+  const int pobj = (int)m[kObjPattern], psl = (int)m[kSleevePattern];
+  const vec3 objA = load3(m + kObjA), objB = load3(m + kObjB), slA = load3(m + kSleeveA), slB = load3(m + kSleeveB);
+  const float objRough = m[kObjRough];
+  const int n = c.nv;
+#pragma GCC ivdep
+  for (int j = 0; j < n; ++j) {
+    const bool obj = c.label[j] == 8;
+    const int pattern = obj ? pobj : psl;
+    const float s = c.ps[j], t = c.pt[j];
+    const float stripe = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
+    const float check = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
+    float mixw = pattern == 1 ? stripe : 0.f;
+    mixw = pattern == 2 ? check : mixw;
+    if (kNoise) mixw = pattern == 3 ? fbm2({s, t, 0.37f}, seed + 5u) : mixw;
+    const vec3 A{obj ? objA.x : slA.x, obj ? objA.y : slA.y, obj ? objA.z : slA.z};
+    const vec3 B{obj ? objB.x : slB.x, obj ? objB.y : slB.y, obj ? objB.z : slB.z};
+    const vec3 a = A * (1.f - mixw) + B * mixw;
+    c.qr[j] = a.x; c.qg[j] = a.y; c.qb[j] = a.z;
+  }
+#pragma GCC ivdep
+  for (int j = 0; j < n; ++j) {
+    const bool other = c.skin[j] == 0.f, obj = c.label[j] == 8;
+    c.ar[j] = other ? c.qr[j] : c.ar[j]; c.ag[j] = other ? c.qg[j] : c.ag[j]; c.ab[j] = other ? c.qb[j] : c.ab[j];
+    c.rough[j] = other ? (obj ? objRough : 0.85f) : c.rough[j];
+    c.specw[j] = other ? (obj ? 1.f : 0.3f) : c.specw[j];
+    c.f0s[j] = other ? 0.04f : c.f0s[j];
   }
 }
 
@@ -109,19 +145,23 @@ HR_HD void chunk_albedo(const typename Op::Params& p, int64_t b, const float* m,
   }
   if (c.n_other == 0) return;
   const float* A = p.vattr;
-  for (int j = 0; j < c.n; ++j) {  // sleeve / object pixels: the pattern, scalar
+  const float fobj = m[kObjFreq], fsl = m[kSleeveFreq];
+  for (int j = 0; j < c.n; ++j) {  // sleeve / object pixels: pattern coordinates (scalar loads)
+    c.ps[j] = c.pt[j] = 0.f;
     if (c.skin[j] != 0.f) continue;
     const float* a0 = A + c.f0[j] * kVAttr;
     const float* a1 = A + c.f1[j] * kVAttr;
     const float* a2 = A + c.f2[j] * kVAttr;
     const float w0 = c.w0[j], w1 = c.w1[j], w2 = c.w2[j];
     auto at = [&](int q) { return w0 * a0[q] + w1 * a1[q] + w2 * a2[q]; };
-    float rough, spec;
-    const vec3 a = pattern_albedo(c.label[j], c.fore[j], at(kVRest) + at(kVRest + 2), at(kVUvU), at(kVUvU + 1), m,
-                                  &rough, &spec);
-    c.ar[j] = a.x; c.ag[j] = a.y; c.ab[j] = a.z;
-    c.rough[j] = rough; c.specw[j] = spec; c.f0s[j] = 0.04f;
+    const bool obj = c.label[j] == 8;  // as pattern_albedo
+    c.ps[j] = (obj ? at(kVUvU) : c.fore[j]) * (obj ? fobj : fsl);
+    c.pt[j] = (obj ? at(kVUvU + 1) : at(kVRest) + at(kVRest + 2)) * (obj ? fobj : fsl);
   }
+  for (int j = c.n; j < n; ++j) c.ps[j] = c.pt[j] = 0.f;  // padding lanes
+  // the noise pattern (two octaves of 8 hashes) only when this sample's objects use it
+  if ((int)m[kObjPattern] == 3 || (int)m[kSleevePattern] == 3) chunk_pattern<true>(m, c);
+  else chunk_pattern<false>(m, c);
 }
 
 // Stage 4, one light of type kType over the chunk; kVis: multiply E by c.vis (key light).
