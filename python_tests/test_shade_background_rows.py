@@ -73,3 +73,30 @@ def test_env_seam_columns_are_continuous():
     rgb, _, _ = ref.shade(a, H, W)
     diff = np.abs(a["rgb"].astype(int) - rgb.astype(int)).max(-1)
     assert diff.max() <= 1, np.argwhere(diff > 1)[:5]
+
+
+def test_photo_rows_fixed_point_exactly_at_the_edges():
+    # photo rows fetch each row's texel pair with one 64-bit load (x0 kept <= w - 2): the bytes
+    # equal the fixed-point bilinear (the twin's integer version) everywhere, the clamped right and
+    # bottom edges and a 1-pixel-wide photo included. The affine offsets are exact in 16.16.
+    rng = np.random.default_rng(13)
+    H, W = 9, 70  # a full 64-pixel chunk and a partial one
+    shapes = [(5, 4), (3, 1), (6, 66)]
+    imgs = [rng.integers(0, 256, (h, w, 4), dtype=np.uint8) for h, w in shapes]
+    a = _env_args(rng, [np.eye(3)] * 3, H, W)
+    a["bg_mode"][:] = 0
+    a["bg_id"][:] = [0, 1, 2]
+    a["pool"] = np.concatenate([i.reshape(-1, 4) for i in imgs]).view(np.int32).reshape(-1)
+    a["pool_off"] = np.cumsum([0] + [h * w for h, w in shapes[:-1]]).astype(np.int64)
+    a["pool_hw"] = np.array(shapes, np.int32)
+    a["bg_affine"][:] = [[1.0, 0.0, 0.5], [0.0, 1.0, 0.25]]
+    a["bg_affine"][2] = [[0.75, 0.0, 0.125], [0.0, 0.5, 0.5]]
+    _C.shade(a, H, W)
+    for b, img in enumerate(imgs):
+        A = a["bg_affine"][b].astype(np.float64)
+        for row in range(H):
+            for col in range(W):
+                xf = (A[0, 0] * col + A[0, 1] * row + A[0, 2]) * 65536
+                yf = (A[1, 0] * col + A[1, 1] * row + A[1, 2]) * 65536
+                want = ref.bilinear_rgba8_fixed(img, xf, yf)[:3]
+                assert list(a["rgb"][b, row, col]) == want, (b, row, col)
