@@ -7,7 +7,8 @@
 //   2. interpolate (vectorised, gathers): position, normal, blotch, palm / crease / nail.
 //   3. albedo (vectorised): skin base for every pixel; the rare paths are scalar fix-ups over
 //      the pixels that need them: the skin texture (between base and crease terms) and the
-//      sleeve / object pattern (sinf, floorf, fbm) for non-skin pixels.
+//      sleeve / object pattern coordinates for non-skin pixels; the pattern itself (stripes,
+//      checks, fbm noise) is a vectorised loop over the chunk (chunk_pattern).
 //   4. lights: lights outside, pixels inside (vectorised, one loop per light type, so the type
 //      branch is uniform); the key light's shadow-map visibility is a scalar pre-pass when a
 //      shadow map is bound (vis == 1 leaves E untouched, as in the scalar path).
@@ -44,34 +45,64 @@ struct ShadeChunk {  // structure of arrays, one entry per covered pixel
   int col[K], tri[K], f0[K], f1[K], f2[K], label[K], kr[K], kg[K], kb[K];
   float w0[K], w1[K], w2[K], fore[K], skin[K];
   float px[K], py[K], pz[K], nx[K], ny[K], nz[K], vx[K], vy[K], vz[K];
-  float blotch[K], palm[K], crease[K], nail[K], pw[K];
+  float blotch[K], palm[K], crease[K], nail[K], pw[K], ps[K], pt[K], qr[K], qg[K], qb[K];
   float ar[K], ag[K], ab[K], rough[K], specw[K], f0s[K], vis[K];
   float dr[K], dg[K], db[K], sr[K], sg[K], sb[K];
 };
 
-// Stage 2: barycentric interpolation of the vertex data (indexed loads: gathers).
-template <class P>
-HR_HD void chunk_interpolate(const P& p, int64_t b, ShadeChunk& c) {
-  const float* Pc = p.p_cam + b * p.V * 3;
-  const float* N = p.nrm + b * p.V * 3;
-  const float* Bl = p.vblotch + b * p.V;
-  const float* A = p.vattr;
+// Four floats in one SSE register (GCC / Clang vector extension; this file is CPU-only).
+typedef float f4 __attribute__((vector_size(16)));
+HR_HD f4 load_f4(const float* p) {  // p[0..3]
+  f4 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+HR_HD f4 load_f3(const float* p) {  // p[0..2], lane 3 = 0: never reads past a [.., 3] array
+  return f4{p[0], p[1], p[2], 0.f};  // two loads and a shuffle (a 12-byte memcpy goes through the stack)
+}
+
+// Stage 2 (the interpolation itself is in stage 1): the normals' normalisation, vectorised.
+HR_HD void chunk_normalize(ShadeChunk& c) {
   const int n = c.nv;
 #pragma GCC ivdep
   for (int j = 0; j < n; ++j) {
-    const int i0 = c.f0[j], i1 = c.f1[j], i2 = c.f2[j];
-    const float w0 = c.w0[j], w1 = c.w1[j], w2 = c.w2[j];
-    c.px[j] = Pc[i0 * 3] * w0 + Pc[i1 * 3] * w1 + Pc[i2 * 3] * w2;
-    c.py[j] = Pc[i0 * 3 + 1] * w0 + Pc[i1 * 3 + 1] * w1 + Pc[i2 * 3 + 1] * w2;
-    c.pz[j] = Pc[i0 * 3 + 2] * w0 + Pc[i1 * 3 + 2] * w1 + Pc[i2 * 3 + 2] * w2;
-    const vec3 nn = normalize(vec3{N[i0 * 3] * w0 + N[i1 * 3] * w1 + N[i2 * 3] * w2,
-                                   N[i0 * 3 + 1] * w0 + N[i1 * 3 + 1] * w1 + N[i2 * 3 + 1] * w2,
-                                   N[i0 * 3 + 2] * w0 + N[i1 * 3 + 2] * w1 + N[i2 * 3 + 2] * w2});
+    const vec3 nn = normalize(vec3{c.nx[j], c.ny[j], c.nz[j]});
     c.nx[j] = nn.x; c.ny[j] = nn.y; c.nz[j] = nn.z;
-    c.blotch[j] = w0 * Bl[i0] + w1 * Bl[i1] + w2 * Bl[i2];
-    c.palm[j] = w0 * A[i0 * kVAttr + kVPalm] + w1 * A[i1 * kVAttr + kVPalm] + w2 * A[i2 * kVAttr + kVPalm];
-    c.crease[j] = w0 * A[i0 * kVAttr + kVCrease] + w1 * A[i1 * kVAttr + kVCrease] + w2 * A[i2 * kVAttr + kVCrease];
-    c.nail[j] = w0 * A[i0 * kVAttr + kVNail] + w1 * A[i1 * kVAttr + kVNail] + w2 * A[i2 * kVAttr + kVNail];
+  }
+}
+
+// Stage 3b: sleeve / object albedo (pattern_albedo's terms, vectorised over all lanes), merged
+// into the lanes that are not skin. kNoise: whether pattern 3 (fbm noise) is evaluated at all.
+// Two loops: with the merge in the first, GCC 12 does not vectorise it ("no vectype").
+template <bool kNoise>
+HR_HD void chunk_pattern(const float* m, ShadeChunk& c) {
+  const uint32_t seed = static_cast<uint32_t>(static_cast<int32_t>(m[kNoiseSeed]));
+  const int pobj = (int)m[kObjPattern], psl = (int)m[kSleevePattern];
+  const vec3 objA = load3(m + kObjA), objB = load3(m + kObjB), slA = load3(m + kSleeveA), slB = load3(m + kSleeveB);
+  const float objRough = m[kObjRough];
+  const int n = c.nv;
+#pragma GCC ivdep
+  for (int j = 0; j < n; ++j) {
+    const bool obj = c.label[j] == 8;
+    const int pattern = obj ? pobj : psl;
+    const float s = c.ps[j], t = c.pt[j];
+    const float stripe = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
+    const float check = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
+    float mixw = pattern == 1 ? stripe : 0.f;
+    mixw = pattern == 2 ? check : mixw;
+    if (kNoise) mixw = pattern == 3 ? fbm2({s, t, 0.37f}, seed + 5u) : mixw;
+    const vec3 A{obj ? objA.x : slA.x, obj ? objA.y : slA.y, obj ? objA.z : slA.z};
+    const vec3 B{obj ? objB.x : slB.x, obj ? objB.y : slB.y, obj ? objB.z : slB.z};
+    const vec3 a = A * (1.f - mixw) + B * mixw;
+    c.qr[j] = a.x; c.qg[j] = a.y; c.qb[j] = a.z;
+  }
+#pragma GCC ivdep
+  for (int j = 0; j < n; ++j) {
+    const bool other = c.skin[j] == 0.f, obj = c.label[j] == 8;
+    c.ar[j] = other ? c.qr[j] : c.ar[j]; c.ag[j] = other ? c.qg[j] : c.ag[j]; c.ab[j] = other ? c.qb[j] : c.ab[j];
+    c.rough[j] = other ? (obj ? objRough : 0.85f) : c.rough[j];
+    c.specw[j] = other ? (obj ? 1.f : 0.3f) : c.specw[j];
+    c.f0s[j] = other ? 0.04f : c.f0s[j];
   }
 }
 
@@ -114,19 +145,23 @@ HR_HD void chunk_albedo(const typename Op::Params& p, int64_t b, const float* m,
   }
   if (c.n_other == 0) return;
   const float* A = p.vattr;
-  for (int j = 0; j < c.n; ++j) {  // sleeve / object pixels: the pattern, scalar
+  const float fobj = m[kObjFreq], fsl = m[kSleeveFreq];
+  for (int j = 0; j < c.n; ++j) {  // sleeve / object pixels: pattern coordinates (scalar loads)
+    c.ps[j] = c.pt[j] = 0.f;
     if (c.skin[j] != 0.f) continue;
     const float* a0 = A + c.f0[j] * kVAttr;
     const float* a1 = A + c.f1[j] * kVAttr;
     const float* a2 = A + c.f2[j] * kVAttr;
     const float w0 = c.w0[j], w1 = c.w1[j], w2 = c.w2[j];
     auto at = [&](int q) { return w0 * a0[q] + w1 * a1[q] + w2 * a2[q]; };
-    float rough, spec;
-    const vec3 a = pattern_albedo(c.label[j], c.fore[j], at(kVRest) + at(kVRest + 2), at(kVUvU), at(kVUvU + 1), m,
-                                  &rough, &spec);
-    c.ar[j] = a.x; c.ag[j] = a.y; c.ab[j] = a.z;
-    c.rough[j] = rough; c.specw[j] = spec; c.f0s[j] = 0.04f;
+    const bool obj = c.label[j] == 8;  // as pattern_albedo
+    c.ps[j] = (obj ? at(kVUvU) : c.fore[j]) * (obj ? fobj : fsl);
+    c.pt[j] = (obj ? at(kVUvU + 1) : at(kVRest) + at(kVRest + 2)) * (obj ? fobj : fsl);
   }
+  for (int j = c.n; j < n; ++j) c.ps[j] = c.pt[j] = 0.f;  // padding lanes
+  // the noise pattern (two octaves of 8 hashes) only when this sample's objects use it
+  if ((int)m[kObjPattern] == 3 || (int)m[kSleevePattern] == 3) chunk_pattern<true>(m, c);
+  else chunk_pattern<false>(m, c);
 }
 
 // Stage 4, one light of type kType over the chunk; kVis: multiply E by c.vis (key light).
@@ -232,7 +267,16 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
     for (int64_t o = (int64_t)a0 * 16; o <= (int64_t)a1 * 16; o += 64) __builtin_prefetch(ahead + o);
   }
 #endif
+  const float* Pc = p.p_cam + b * p.V * 3;
+  const float* Nc = p.nrm + b * p.V * 3;
+  const float* Bl = p.vblotch + b * p.V;
+  const float* VA = p.vattr + kVPalm;  // palm, crease, nail, forearm: 4 consecutive attributes
+  static_assert(kVCrease == kVPalm + 1 && kVNail == kVPalm + 2 && kVForearm == kVPalm + 3, "vattr layout");
   ShadeChunk c;
+  // pixel 0's interpolated values, for the padding lanes: copied from these locals, not from
+  // c.px[0] etc. (loads of lane 0 there let GCC's PRE put control flow into chunk_albedo's
+  // loops, which then no longer vectorise)
+  struct { float px, py, pz, nx, ny, nz, blotch, palm, crease, nail; } first{};
   int col = x0;
   const int end = x1 + 1;
   while (col < end) {
@@ -249,15 +293,27 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
       const int t = (int)R[3] - 1;
       if (t < 0) continue;
       const int32_t* f = p.tri + t * 3;
+      const int i0 = f[0], i1 = f[1], i2 = f[2];
       const float w0 = R[0], w1 = R[1], w2 = 1.f - R[0] - R[1];
-      const float fore = w0 * p.vattr[f[0] * kVAttr + kVForearm] + w1 * p.vattr[f[1] * kVAttr + kVForearm] +
-                         w2 * p.vattr[f[2] * kVAttr + kVForearm];
+      // barycentric interpolation, a vertex's data a few 4-wide loads (AoS): the per-element
+      // gathers of a vectorised loop cost ~4 instructions per float (30 floats per pixel)
+      const f4 A = load_f4(VA + i0 * kVAttr) * w0 + load_f4(VA + i1 * kVAttr) * w1 +
+                   load_f4(VA + i2 * kVAttr) * w2;  // palm, crease, nail, forearm
+      const float fore = A[3];
       if (fore > cut) continue;  // beyond this sample's forearm length: background stays
       const int k = w0 >= w1 ? (w0 >= w2 ? 0 : 2) : (w1 >= w2 ? 1 : 2);
       const int label = p.vlabel[f[k]];
       other += label == 8 || (label == 7 && sleeve);
-      c.col[n] = col; c.tri[n] = t; c.f0[n] = f[0]; c.f1[n] = f[1]; c.f2[n] = f[2]; c.label[n] = label;
+      const f4 P = load_f3(Pc + i0 * 3) * w0 + load_f3(Pc + i1 * 3) * w1 + load_f3(Pc + i2 * 3) * w2;
+      const f4 N = load_f3(Nc + i0 * 3) * w0 + load_f3(Nc + i1 * 3) * w1 + load_f3(Nc + i2 * 3) * w2;
+      c.col[n] = col; c.tri[n] = t; c.f0[n] = i0; c.f1[n] = i1; c.f2[n] = i2; c.label[n] = label;
       c.w0[n] = w0; c.w1[n] = w1; c.w2[n] = w2; c.fore[n] = fore;
+      c.px[n] = P[0]; c.py[n] = P[1]; c.pz[n] = P[2];
+      c.nx[n] = N[0]; c.ny[n] = N[1]; c.nz[n] = N[2];
+      const float blotch = w0 * Bl[i0] + w1 * Bl[i1] + w2 * Bl[i2];
+      c.blotch[n] = blotch;
+      c.palm[n] = A[0]; c.crease[n] = A[1]; c.nail[n] = A[2];
+      if (n == 0) first = {P[0], P[1], P[2], N[0], N[1], N[2], blotch, A[0], A[1], A[2]};
       ++n;
     }
     if (n == 0) break;  // only when col reached the end of the span
@@ -269,8 +325,11 @@ HR_HD void shade_row_chunked(const typename Op::Params& p, int64_t b, const floa
     for (int j = n; j < c.nv; ++j) {
       c.col[j] = c.col[0]; c.tri[j] = c.tri[0]; c.f0[j] = c.f0[0]; c.f1[j] = c.f1[0]; c.f2[j] = c.f2[0];
       c.label[j] = c.label[0]; c.w0[j] = c.w0[0]; c.w1[j] = c.w1[0]; c.w2[j] = c.w2[0]; c.fore[j] = c.fore[0];
+      c.px[j] = first.px; c.py[j] = first.py; c.pz[j] = first.pz; c.nx[j] = first.nx; c.ny[j] = first.ny;
+      c.nz[j] = first.nz; c.blotch[j] = first.blotch; c.palm[j] = first.palm; c.crease[j] = first.crease;
+      c.nail[j] = first.nail;
     }
-    chunk_interpolate(p, b, c);
+    chunk_normalize(c);
     chunk_albedo<Op>(p, b, m, c);
     chunk_lights(p, b, m, c);
     chunk_store(p, b, m, c, rgb, depth, mask);

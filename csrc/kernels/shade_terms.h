@@ -5,8 +5,8 @@
 // Most are written in the forms GCC if-converts inside `omp simd` loops: selects instead of
 // branches, no early returns, no libm calls (exp_neg instead of expf); light_at takes the light
 // type as an argument that the chunked path passes as a constant, one loop per type. The
-// sleeve / object pattern (sinf, floorf, fbm noise) stays scalar: the chunked path runs it as
-// a fix-up over the pixels that need it.
+// sleeve / object pattern (sin_positive, floorf, fbm noise) is vectorised too, over the chunk's
+// lanes, when any pixel of the chunk needs it.
 #pragma once
 #include "common/hr.h"
 #include "common/math.h"
@@ -42,6 +42,29 @@ HR_HD vec3 skin_detail(const float* m, vec3 alb, float pw, float crease_d, float
 
 HR_HD bool is_skin(int label, const float* m) { return label <= 6 || (label == 7 && m[kForearmMode] < 0.5f); }
 
+// A float with the sign of sin(x), without libm, so the chunked path's pattern loop vectorises:
+// x = k pi + r with k = round(x / pi) (the 1.5 * 2^23 trick, as exp_neg) and pi in three parts
+// (Cody-Waite, k pi's first part exact for |k| < 2^15), so r carries x's own rounding only;
+// sin x = (-1)^k sin r with |r| <= pi / 2: returns (-1)^k r. Its sign is sinf(x)'s except
+// within ~1e-7 of a multiple of pi.
+HR_HD float sin_sign(float x) {
+  const float q = x * 0.318309886f + 12582912.f;
+  const int32_t k = bits_of_float(q) - 0x4B400000;
+  const float kf = q - 12582912.f;
+  const float r = ((x - kf * 3.140625f) - kf * 9.67502593994140625e-4f) - kf * 1.509957990978376432e-7f;
+  return float_from_bits(bits_of_float(r) ^ (k << 31));  // flip the sign bit for odd k
+}
+
+// The sleeve / object pattern's mix weight at pattern coordinates (s, t) (frequency applied):
+// 0 solid, 1 stripes, 2 checks, 3 noise.
+HR_HD float pattern_mix(int pattern, float s, float t, uint32_t seed) {
+  float mixw = 0.f;
+  if (pattern == 1) mixw = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
+  else if (pattern == 2) mixw = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
+  else if (pattern == 3) mixw = fbm2({s, t, 0.37f}, seed + 5u);
+  return mixw;
+}
+
 // Sleeve (label 7, sleeve mode) or object (label 8) albedo: two colours in a stripe / check /
 // noise pattern over (forearm distance, rest x + z) or the object's uv, times the frequency.
 HR_HD vec3 pattern_albedo(int label, float forearm, float rest_xz, float obj_u, float obj_v, const float* m,
@@ -54,10 +77,7 @@ HR_HD vec3 pattern_albedo(int label, float forearm, float rest_xz, float obj_u, 
   const float freq = obj ? m[kObjFreq] : m[kSleeveFreq];
   const float s = (obj ? obj_u : forearm) * freq;
   const float t = (obj ? obj_v : rest_xz) * freq;
-  float mixw = 0.f;
-  if (pattern == 1) mixw = sinf(6.2831853f * s) > 0.f ? 1.f : 0.f;
-  else if (pattern == 2) mixw = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
-  else if (pattern == 3) mixw = fbm2({s, t, 0.37f}, seed + 5u);
+  const float mixw = pattern_mix(pattern, s, t, seed);
   *rough = obj ? m[kObjRough] : 0.85f;
   *spec = obj ? 1.f : 0.3f;
   return load3(A) * (1.f - mixw) + load3(Bc) * mixw;
