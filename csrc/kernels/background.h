@@ -3,9 +3,13 @@
 //   photo (mode 0):  out(col, row) = bilinear(photo, A (col, row, 1))           A: [2, 3]
 //                    source coordinates in 16.16 fixed point: x(col) = x(0) + col * dx, the
 //                    same integers as stepping x += dx along the row; RGBA8 fetch with 8-bit
-//                    weights (bilinear_rgba8_fixed), clamped to the edge.
+//                    weights (bilinear_rgba8_fixed), clamped to the edge (the CPU loads each
+//                    source row's texel pair at once, bilinear_rgba8_pairs: the same bytes).
 //   environment (1): d = normalize(R Kinv (col, row, 1)),  (x, y) = equirect_xy(d)
 //                    out = sRGB(soft_clip(exposure * bilinear_wrapx(env, x, y)))
+//                    (x, y) exact every kEnvSeg / 2 columns, in between the quadratic through
+//                    each kEnvSeg-pixel segment's start, middle and end (env_coords: within
+//                    ~3e-4 texels; exact next to the seam, near the poles, in partial segments)
 //   solid (2):       out = (r, g, b)
 //
 // Why a header of its own: the background is most of a sample's shading time (every pixel

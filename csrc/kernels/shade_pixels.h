@@ -2,9 +2,12 @@
 // as the scalar per-pixel path (shade_terms.h), restructured for the vector units, as
 // background.h does for the background:
 //
-//   1. collect (scalar): the row's covered, kept pixels (forearm cut applied here) into a
-//      chunk of kShadeChunk: column, corner vertex ids, barycentrics, label; SoA stack arrays.
-//   2. interpolate (vectorised, gathers): position, normal, blotch, palm / crease / nail.
+//   1. collect and interpolate (scalar): the row's covered, kept pixels (forearm cut applied
+//      here) into a chunk of kShadeChunk: column, corner vertex ids, barycentrics, label, and
+//      the interpolated position, normal, blotch, palm / crease / nail, each vertex's data
+//      read with a few 4-wide loads (a vectorised loop's gathers cost ~4 instructions per
+//      float, 30 floats per pixel); SoA stack arrays.
+//   2. normalise the normals (vectorised).
 //   3. albedo (vectorised): skin base for every pixel; the rare paths are scalar fix-ups over
 //      the pixels that need them: the skin texture (between base and crease terms) and the
 //      sleeve / object pattern coordinates for non-skin pixels; the pattern itself (stripes,
