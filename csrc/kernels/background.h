@@ -69,15 +69,8 @@ HR_HD uint32_t bilinear_rgba8_pairs(const uint32_t* img, int h, int w, int32_t x
   uint64_t q0, q1;
   memcpy(&q0, img + y0 * w + x0, 8);
   memcpy(&q1, img + y1 * w + x0, 8);
-  const uint32_t p00 = (uint32_t)q0, p01 = (uint32_t)(q0 >> 32), p10 = (uint32_t)q1, p11 = (uint32_t)(q1 >> 32);
-  const uint32_t M = 0x00FF00FFu;  // as bilinear_rgba8_fixed (255 * 256 still fits a 16-bit lane)
-  uint32_t rb0 = (((p00 & M) * (256u - fx) + (p01 & M) * fx) >> 8) & M;
-  uint32_t ga0 = ((((p00 >> 8) & M) * (256u - fx) + ((p01 >> 8) & M) * fx) >> 8) & M;
-  uint32_t rb1 = (((p10 & M) * (256u - fx) + (p11 & M) * fx) >> 8) & M;
-  uint32_t ga1 = ((((p10 >> 8) & M) * (256u - fx) + ((p11 >> 8) & M) * fx) >> 8) & M;
-  uint32_t rb = ((rb0 * (256u - fy) + rb1 * fy) >> 8) & M;
-  uint32_t ga = ((ga0 * (256u - fy) + ga1 * fy) >> 8) & M;
-  return rb | (ga << 8);
+  // fx = 256 at the clamped right edge: 255 * 256 still fits blend_rgba8's 16-bit lanes
+  return blend_rgba8((uint32_t)q0, (uint32_t)(q0 >> 32), (uint32_t)q1, (uint32_t)(q1 >> 32), fx, fy);
 }
 #endif
 

@@ -146,6 +146,19 @@ HR_HD float exp_neg(float x) {
   return e * float_from_bits((127 - k) << 23);
 }
 
+// The blend of four RGBA8 texels (row 0: p00, p01; row 1: p10, p11) with 8-bit weights fx, fy
+// in [0, 256], two channels per 32-bit multiply.
+HR_HD uint32_t blend_rgba8(uint32_t p00, uint32_t p01, uint32_t p10, uint32_t p11, uint32_t fx, uint32_t fy) {
+  const uint32_t M = 0x00FF00FFu;
+  uint32_t rb0 = (((p00 & M) * (256u - fx) + (p01 & M) * fx) >> 8) & M;
+  uint32_t ga0 = ((((p00 >> 8) & M) * (256u - fx) + ((p01 >> 8) & M) * fx) >> 8) & M;
+  uint32_t rb1 = (((p10 & M) * (256u - fx) + (p11 & M) * fx) >> 8) & M;
+  uint32_t ga1 = ((((p10 >> 8) & M) * (256u - fx) + ((p11 >> 8) & M) * fx) >> 8) & M;
+  uint32_t rb = ((rb0 * (256u - fy) + rb1 * fy) >> 8) & M;
+  uint32_t ga = ((ga0 * (256u - fy) + ga1 * fy) >> 8) & M;
+  return rb | (ga << 8);
+}
+
 // Bilinear fetch from an [h, w] image of packed RGBA bytes (uint32, R in the low byte), in
 // fixed point: 8-bit weights, two channels per 32-bit multiply (R,B and G,A in 16-bit lanes:
 // 255 * 256 fits). x, y in 16.16 fixed point, integer = pixel centre, clamped to the edge.
@@ -157,16 +170,7 @@ HR_HD uint32_t bilinear_rgba8_fixed(const uint32_t* img, int h, int w, int32_t x
   const int x0 = xf >> 16, y0 = yf >> 16;
   const int x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
   const uint32_t fx = (uint32_t)(xf >> 8) & 0xFFu, fy = (uint32_t)(yf >> 8) & 0xFFu;
-  const uint32_t p00 = img[y0 * w + x0], p01 = img[y0 * w + x1];
-  const uint32_t p10 = img[y1 * w + x0], p11 = img[y1 * w + x1];
-  const uint32_t M = 0x00FF00FFu;
-  uint32_t rb0 = (((p00 & M) * (256u - fx) + (p01 & M) * fx) >> 8) & M;
-  uint32_t ga0 = ((((p00 >> 8) & M) * (256u - fx) + ((p01 >> 8) & M) * fx) >> 8) & M;
-  uint32_t rb1 = (((p10 & M) * (256u - fx) + (p11 & M) * fx) >> 8) & M;
-  uint32_t ga1 = ((((p10 >> 8) & M) * (256u - fx) + ((p11 >> 8) & M) * fx) >> 8) & M;
-  uint32_t rb = ((rb0 * (256u - fy) + rb1 * fy) >> 8) & M;
-  uint32_t ga = ((ga0 * (256u - fy) + ga1 * fy) >> 8) & M;
-  return rb | (ga << 8);
+  return blend_rgba8(img[y0 * w + x0], img[y0 * w + x1], img[y1 * w + x0], img[y1 * w + x1], fx, fy);
 }
 
 // Bilinear fetch from an [h, w, 3] float image, x wrapping (equirectangular), y clamped.
