@@ -88,12 +88,7 @@ HR_HD void chunk_pattern(const float* m, ShadeChunk& c) {
   for (int j = 0; j < n; ++j) {
     const bool obj = c.label[j] == 8;
     const int pattern = obj ? pobj : psl;
-    const float s = c.ps[j], t = c.pt[j];
-    const float stripe = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
-    const float check = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
-    float mixw = pattern == 1 ? stripe : 0.f;
-    mixw = pattern == 2 ? check : mixw;
-    if (kNoise) mixw = pattern == 3 ? fbm2({s, t, 0.37f}, seed + 5u) : mixw;
+    const float mixw = pattern_mix_select<kNoise>(pattern, c.ps[j], c.pt[j], seed);
     const vec3 A{obj ? objA.x : slA.x, obj ? objA.y : slA.y, obj ? objA.z : slA.z};
     const vec3 B{obj ? objB.x : slB.x, obj ? objB.y : slB.y, obj ? objB.z : slB.z};
     const vec3 a = A * (1.f - mixw) + B * mixw;

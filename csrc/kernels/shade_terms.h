@@ -5,7 +5,7 @@
 // Most are written in the forms GCC if-converts inside `omp simd` loops: selects instead of
 // branches, no early returns, no libm calls (exp_neg instead of expf); light_at takes the light
 // type as an argument that the chunked path passes as a constant, one loop per type. The
-// sleeve / object pattern (sin_positive, floorf, fbm noise) is vectorised too, over the chunk's
+// sleeve / object pattern (sin_sign, floorf, fbm noise) is vectorised too, over the chunk's
 // lanes, when any pixel of the chunk needs it.
 #pragma once
 #include "common/hr.h"
@@ -56,13 +56,19 @@ HR_HD float sin_sign(float x) {
 }
 
 // The sleeve / object pattern's mix weight at pattern coordinates (s, t) (frequency applied):
-// 0 solid, 1 stripes, 2 checks, 3 noise.
-HR_HD float pattern_mix(int pattern, float s, float t, uint32_t seed) {
-  float mixw = 0.f;
-  if (pattern == 1) mixw = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
-  else if (pattern == 2) mixw = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
-  else if (pattern == 3) mixw = fbm2({s, t, 0.37f}, seed + 5u);
+// 0 solid, 1 stripes, 2 checks, 3 noise. Branch-free selects (the chunked path's lanes run it):
+// stripes and checks always, the fbm noise only when kNoise (else pattern 3 gives 0).
+template <bool kNoise>
+HR_HD float pattern_mix_select(int pattern, float s, float t, uint32_t seed) {
+  const float stripe = sin_sign(6.2831853f * s) > 0.f ? 1.f : 0.f;
+  const float check = (((int)floorf(s) + (int)floorf(t)) & 1) ? 1.f : 0.f;
+  float mixw = pattern == 1 ? stripe : 0.f;
+  mixw = pattern == 2 ? check : mixw;
+  if (kNoise) mixw = pattern == 3 ? fbm2({s, t, 0.37f}, seed + 5u) : mixw;
   return mixw;
+}
+HR_HD float pattern_mix(int pattern, float s, float t, uint32_t seed) {  // one pixel: noise only if used
+  return pattern == 3 ? fbm2({s, t, 0.37f}, seed + 5u) : pattern_mix_select<false>(pattern, s, t, seed);
 }
 
 // Sleeve (label 7, sleeve mode) or object (label 8) albedo: two colours in a stripe / check /
